@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+import "dotenv/config";
+import { parseArgs } from "node:util";
+import { SCOPES, type Scope } from "./api-keys/scopes.js";
+import { loadConfig } from "./config.js";
+import { createUsher } from "./container.js";
+import { SYSTEM_ACTOR } from "./events/event-service.js";
+import { startServer } from "./server.js";
+
+const HELP = `usher <command>
+
+  serve                              start the HTTP server (migrates first)
+  migrate                            apply database migrations and exit
+  tenants create <name>              create a tenant and print its admin key
+  keys create --tenant <id> [--name <name>] [--scope <scope>]... [--user <user id>]
+                                     create an API key and print it once
+
+Configuration comes from the environment (and a .env file): see the README.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  const config = loadConfig();
+  switch (command) {
+    case "serve": {
+      const server = await startServer(config);
+      const shutdown = (signal: string) => {
+        server.usher.log.info({ signal }, "shutting down");
+        server.stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            server.usher.log.error({ err: error }, "shutdown failed");
+            process.exit(1);
+          },
+        );
+      };
+      process.once("SIGINT", () => shutdown("SIGINT"));
+      process.once("SIGTERM", () => shutdown("SIGTERM"));
+      return -1;
+    }
+    case "migrate": {
+      const usher = await createUsher(config);
+      process.stdout.write(`migrations applied (${usher.database.kind})\n`);
+      await usher.close();
+      return 0;
+    }
+    case "tenants": {
+      if (sub !== "create" || !rest[0]) break;
+      const usher = await createUsher(config);
+      try {
+        const { tenant, apiKey } = await usher.tenants.create(SYSTEM_ACTOR, { name: rest.join(" ") });
+        process.stdout.write(`tenant ${tenant.id}\nadmin key (shown once): ${apiKey.key}\n`);
+      } finally {
+        await usher.close();
+      }
+      return 0;
+    }
+    case "keys": {
+      if (sub !== "create") break;
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          tenant: { type: "string" },
+          name: { type: "string" },
+          scope: { type: "string", multiple: true },
+          user: { type: "string" },
+        },
+      });
+      if (!values.tenant) break;
+      const scopes = (values.scope ?? []) as Scope[];
+      const unknown = scopes.filter((s) => !SCOPES.includes(s));
+      if (unknown.length > 0) {
+        process.stderr.write(`unknown scope ${unknown.join(", ")}; known: ${SCOPES.join(", ")}\n`);
+        return 2;
+      }
+      const usher = await createUsher(config);
+      try {
+        const created = await usher.apiKeys.createStandalone(values.tenant, SYSTEM_ACTOR, {
+          name: values.name ?? "cli",
+          scopes,
+          userId: values.user ?? null,
+        });
+        process.stdout.write(`key ${created.apiKey.id} scopes ${created.apiKey.scopes.join(",")}\n${created.key}\n`);
+      } finally {
+        await usher.close();
+      }
+      return 0;
+    }
+    default:
+      break;
+  }
+  process.stderr.write(`${HELP}\n`);
+  return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`usher: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,60 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+/** Runtime configuration, read once from the environment (PRODUCT.md §6). */
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  secret: string;
+  bootstrapKey: string | undefined;
+  smtpUrl: string | undefined;
+  redisUrl: string | undefined;
+  logLevel: string;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = parsePort(env.PORT ?? "3000");
+  const host = env.HOST ?? "127.0.0.1";
+  const dataDir = path.resolve(env.USHER_DATA_DIR ?? "./data");
+  const databaseUrl = nonEmpty(env.DATABASE_URL);
+  return {
+    port,
+    host,
+    publicUrl: (nonEmpty(env.USHER_PUBLIC_URL) ?? `http://${host}:${port}`).replace(/\/+$/, ""),
+    databaseUrl,
+    dataDir,
+    secret: nonEmpty(env.USHER_SECRET) ?? readOrCreateSecret(dataDir),
+    bootstrapKey: nonEmpty(env.USHER_BOOTSTRAP_KEY),
+    smtpUrl: nonEmpty(env.SMTP_URL),
+    redisUrl: nonEmpty(env.REDIS_URL),
+    logLevel: env.LOG_LEVEL ?? "info",
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`PORT must be an integer between 0 and 65535, got "${value}"`);
+  }
+  return port;
+}
+
+/** The server key is generated once into the data directory when USHER_SECRET is not given. */
+function readOrCreateSecret(dataDir: string): string {
+  const file = path.join(dataDir, "secret");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString("base64url");
+  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: "wx" });
+  return secret;
+}

@@ -1,0 +1,121 @@
+import pino, { type Logger } from "pino";
+import { ApiKeyService } from "./api-keys/api-key-service.js";
+import type { Config } from "./config.js";
+import { type Clock, systemClock } from "./core/clock.js";
+import { SecretBox } from "./core/crypto.js";
+import { type IdGenerator, newId } from "./core/ids.js";
+import { type LimitStore, MemoryLimitStore } from "./core/limiter.js";
+import { type DatabaseHandle, openDatabase } from "./db/database.js";
+import { migrateToLatest } from "./db/migrate.js";
+import { CaptureTransport } from "./email/capture-transport.js";
+import { DeliveryWorker, type DeliveryWorkerOptions } from "./email/delivery-worker.js";
+import { MailboxService } from "./email/mailbox-service.js";
+import { Outbox } from "./email/outbox.js";
+import { SmtpTransport } from "./email/smtp-transport.js";
+import type { MailTransport } from "./email/transport.js";
+import { EventService } from "./events/event-service.js";
+import { IdempotencyService } from "./idempotency/idempotency-service.js";
+import { InvitationService } from "./invitations/invitation-service.js";
+import { LifecycleService } from "./invitations/lifecycle-service.js";
+import { LimitGuard } from "./limits/limit-guard.js";
+import { loggerOptions } from "./logging.js";
+import { MemberService } from "./members/member-service.js";
+import { OrganizationService } from "./organizations/organization-service.js";
+import { RoleService } from "./roles/role-service.js";
+import { SettingsService } from "./settings/settings-service.js";
+import { TenantService } from "./tenants/tenant-service.js";
+import { UserService } from "./users/user-service.js";
+
+export interface Overrides {
+  clock?: Clock;
+  newId?: IdGenerator;
+  limitStore?: LimitStore;
+  log?: Logger;
+  database?: DatabaseHandle;
+  /** Replaces SMTP/capture selection (tests of delivery failures). */
+  transportFor?: (tenantId: string) => Promise<MailTransport>;
+  worker?: DeliveryWorkerOptions;
+}
+
+/**
+ * The composition root: database, then services, wired explicitly. Nothing in Usher imports a
+ * singleton; tests build their own with overrides.
+ */
+export async function createUsher(config: Config, overrides: Overrides = {}) {
+  const log = overrides.log ?? pino(loggerOptions(config.logLevel));
+  const database = overrides.database ?? openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await migrateToLatest(database.db);
+  const { db } = database;
+  const clock = overrides.clock ?? systemClock;
+  const ids = overrides.newId ?? newId;
+  const box = new SecretBox(config.secret);
+  const limits = new LimitGuard(overrides.limitStore ?? new MemoryLimitStore(() => clock.now()));
+
+  const events = new EventService(db, clock, ids);
+  const settings = new SettingsService(db, events);
+  const apiKeys = new ApiKeyService(db, clock, ids, events);
+  const tenants = new TenantService(db, clock, ids, apiKeys, events);
+  const organizations = new OrganizationService(db, clock, ids, events);
+  const roles = new RoleService(db, clock, ids, events);
+  const users = new UserService(db, clock, ids, events);
+  const members = new MemberService(db, clock, roles, events);
+  const outbox = new Outbox(clock, ids);
+  const invitations = new InvitationService({ db, clock, newId: ids, box, events, settings, outbox, limits, publicUrl: config.publicUrl });
+  const lifecycle = new LifecycleService({ db, clock, box, events, settings, outbox, limits, users, members, invitations });
+  const idempotency = new IdempotencyService(db, clock);
+  const mailbox = new MailboxService(db);
+
+  const capture = new CaptureTransport(db, clock, ids);
+  const smtpPools = new Map<string, SmtpTransport>();
+  const transportFor =
+    overrides.transportFor ??
+    (async (tenantId: string): Promise<MailTransport> => {
+      const url = (await settings.get(tenantId)).email.smtpUrl ?? config.smtpUrl;
+      if (!url) return capture;
+      let pool = smtpPools.get(url);
+      if (!pool) {
+        pool = new SmtpTransport(url);
+        smtpPools.set(url, pool);
+      }
+      return pool;
+    });
+  const fromFor = async (tenantId: string) => {
+    const s = await settings.get(tenantId);
+    return s.email.from ?? `${s.brandName ?? "Usher"} <no-reply@${new URL(config.publicUrl).hostname}>`;
+  };
+  const worker = new DeliveryWorker(
+    { db, kind: database.kind, clock, box, outbox, events, settings, transportFor, fromFor, publicUrl: config.publicUrl, log },
+    overrides.worker,
+  );
+
+  return {
+    config,
+    log,
+    database,
+    db,
+    clock,
+    box,
+    limits,
+    events,
+    settings,
+    apiKeys,
+    tenants,
+    organizations,
+    roles,
+    users,
+    members,
+    outbox,
+    invitations,
+    lifecycle,
+    idempotency,
+    mailbox,
+    worker,
+    async close(): Promise<void> {
+      await worker.stop();
+      for (const pool of smtpPools.values()) await pool.close();
+      await database.close();
+    },
+  };
+}
+
+export type Usher = Awaited<ReturnType<typeof createUsher>>;

@@ -1,0 +1,57 @@
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+
+/**
+ * Token and secret handling (ADR 0003). One server key (`USHER_SECRET`) derives two keys:
+ * one for the keyed lookup hash of invitation tokens, one for their encryption at rest.
+ */
+export class SecretBox {
+  private readonly hashKey: Buffer;
+  private readonly encryptionKey: Buffer;
+
+  constructor(serverSecret: string) {
+    const ikm = Buffer.from(serverSecret, "utf8");
+    this.hashKey = Buffer.from(hkdfSync("sha256", ikm, "usher", "token-lookup", 32));
+    this.encryptionKey = Buffer.from(hkdfSync("sha256", ikm, "usher", "token-encryption", 32));
+  }
+
+  /** Keyed hash used to look a token up; deterministic, so it can carry a unique index. */
+  lookupHash(token: string): string {
+    return createHmac("sha256", this.hashKey).update(token).digest("base64url");
+  }
+
+  /** AES-256-GCM; output is `v1.<iv>.<tag>.<ciphertext>` in base64url. */
+  encrypt(plain: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", this.encryptionKey, iv);
+    const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
+    return `v1.${iv.toString("base64url")}.${cipher.getAuthTag().toString("base64url")}.${body.toString("base64url")}`;
+  }
+
+  decrypt(sealed: string): string {
+    const [version, iv, tag, body] = sealed.split(".");
+    if (version !== "v1" || !iv || !tag || body === undefined) throw new Error("unreadable sealed value");
+    const decipher = createDecipheriv("aes-256-gcm", this.encryptionKey, Buffer.from(iv, "base64url"));
+    decipher.setAuthTag(Buffer.from(tag, "base64url"));
+    return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
+  }
+}
+
+/** 256 bits from the CSPRNG, base64url (43 characters). */
+export function newToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+/** API key secrets are high-entropy random strings, so a plain SHA-256 is a sufficient hash. */
+export function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret).digest("base64url");
+}
+
+export function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("base64url");
+}

@@ -1,0 +1,116 @@
+import type { Kysely } from "kysely";
+import type { Clock } from "../core/clock.js";
+import type { IdGenerator } from "../core/ids.js";
+import { decodeCursor, encodeCursor, type Page } from "../core/pagination.js";
+import type { Db } from "../db/database.js";
+import type { Database, EventRow } from "../db/schema.js";
+
+/** Who caused a change: an API key, the invitee holding a token, or Usher itself. */
+export interface Actor {
+  type: "api_key" | "invitee" | "system";
+  id: string | null;
+}
+
+export const SYSTEM_ACTOR: Actor = { type: "system", id: null };
+
+export interface EventSubjects {
+  organizationId?: string | null;
+  invitationId?: string | null;
+  userId?: string | null;
+  data?: Record<string, unknown>;
+}
+
+export interface UsherEvent {
+  id: string;
+  type: string;
+  actor: Actor;
+  organizationId: string | null;
+  invitationId: string | null;
+  userId: string | null;
+  data: Record<string, unknown>;
+  createdAt: number;
+}
+
+export interface EventFilter {
+  type?: string;
+  organizationId?: string;
+  invitationId?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** The audit trail. Events are written in the transaction of the change they describe. */
+export class EventService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly newId: IdGenerator,
+  ) {}
+
+  async record(trx: Kysely<Database>, tenantId: string, actor: Actor, type: string, subjects: EventSubjects = {}) {
+    await trx
+      .insertInto("events")
+      .values(this.row(tenantId, actor, type, subjects))
+      .execute();
+  }
+
+  /** One insert for many events (batch creates). */
+  async recordMany(trx: Kysely<Database>, tenantId: string, actor: Actor, type: string, items: EventSubjects[]) {
+    for (let i = 0; i < items.length; i += 500) {
+      const chunk = items.slice(i, i + 500).map((subjects) => this.row(tenantId, actor, type, subjects));
+      if (chunk.length > 0) await trx.insertInto("events").values(chunk).execute();
+    }
+  }
+
+  async list(tenantId: string, filter: EventFilter): Promise<Page<UsherEvent>> {
+    let query = this.db.selectFrom("events").selectAll().where("tenant_id", "=", tenantId);
+    if (filter.type) query = query.where("type", "=", filter.type);
+    if (filter.organizationId) query = query.where("organization_id", "=", filter.organizationId);
+    if (filter.invitationId) query = query.where("invitation_id", "=", filter.invitationId);
+    const after = decodeCursor(filter.cursor);
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([eb("created_at", "<", after.createdAt), eb.and([eb("created_at", "=", after.createdAt), eb("id", "<", after.id)])]),
+      );
+    }
+    const rows = await query
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(filter.limit + 1)
+      .execute();
+    const page = rows.slice(0, filter.limit);
+    const last = page.at(-1);
+    return {
+      data: page.map(toEvent),
+      nextCursor: rows.length > filter.limit && last ? encodeCursor(last.created_at, last.id) : null,
+    };
+  }
+
+  private row(tenantId: string, actor: Actor, type: string, subjects: EventSubjects) {
+    return {
+      id: this.newId("evt"),
+      tenant_id: tenantId,
+      type,
+      actor_type: actor.type,
+      actor_id: actor.id,
+      organization_id: subjects.organizationId ?? null,
+      invitation_id: subjects.invitationId ?? null,
+      user_id: subjects.userId ?? null,
+      data: subjects.data ? JSON.stringify(subjects.data) : null,
+      created_at: this.clock.now(),
+    };
+  }
+}
+
+function toEvent(row: EventRow): UsherEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    actor: { type: row.actor_type as Actor["type"], id: row.actor_id },
+    organizationId: row.organization_id,
+    invitationId: row.invitation_id,
+    userId: row.user_id,
+    data: row.data ? (JSON.parse(row.data) as Record<string, unknown>) : {},
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,38 @@
+import type { FastifyInstance } from "fastify";
+import { sql } from "kysely";
+import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import type { Usher } from "../container.js";
+import { renderDocsPage } from "./docs-page.js";
+
+/** Health, readiness, Prometheus metrics, the OpenAPI document and its reference page. */
+export async function operationsRoutes(app: FastifyInstance, usher: Usher): Promise<void> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const duration = new Histogram({
+    name: "usher_http_request_duration_seconds",
+    help: "HTTP request duration by route and status",
+    labelNames: ["method", "route", "status"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    duration.observe(
+      { method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  const hidden = { schema: { hide: true } };
+  app.get("/healthz", hidden, async () => ({ status: "ok" }));
+  app.get("/readyz", hidden, async (_request, reply) => {
+    try {
+      await sql`select 1`.execute(usher.db);
+      return { status: "ready", database: usher.database.kind };
+    } catch {
+      return reply.code(503).send({ status: "unavailable" });
+    }
+  });
+  app.get("/metrics", hidden, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  app.get("/openapi.json", hidden, async () => app.swagger());
+  app.get("/docs", hidden, async (_request, reply) => reply.type("text/html; charset=utf-8").send(renderDocsPage(app.swagger())));
+}

@@ -1,0 +1,286 @@
+import type { Clock } from "../core/clock.js";
+import type { SecretBox } from "../core/crypto.js";
+import { AppError } from "../core/errors.js";
+import type { Db } from "../db/database.js";
+import type { InvitationRow } from "../db/schema.js";
+import type { Outbox } from "../email/outbox.js";
+import type { Actor, EventService } from "../events/event-service.js";
+import type { LimitGuard } from "../limits/limit-guard.js";
+import type { MemberService, Membership } from "../members/member-service.js";
+import type { SettingsService } from "../settings/settings-service.js";
+import type { User, UserService } from "../users/user-service.js";
+import { effectiveStatus, type Invitation, toInvitation } from "./invitation.js";
+import * as q from "./invitation-queries.js";
+import type { InvitationService } from "./invitation-service.js";
+
+export interface AcceptResult {
+  invitation: Invitation;
+  membership: Membership;
+  user: User;
+  redirectUrl: string | null;
+}
+
+export interface InvitationPreview {
+  invitation: Invitation;
+  organization: { id: string; name: string };
+  inviter: { id: string; name: string | null; email: string } | null;
+  roles: Array<{ id: string; name: string }>;
+  brandName: string | null;
+  tenantLocale: string;
+}
+
+export interface LifecycleDeps {
+  db: Db;
+  clock: Clock;
+  box: SecretBox;
+  events: EventService;
+  settings: SettingsService;
+  outbox: Outbox;
+  limits: LimitGuard;
+  users: UserService;
+  members: MemberService;
+  invitations: InvitationService;
+}
+
+/**
+ * Every transition of the lifecycle (ADR 0001). Each is one conditional write, so two racing
+ * transitions cannot both succeed; acceptance and the membership commit together.
+ */
+export class LifecycleService {
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  async revoke(tenantId: string, actor: Actor, id: string): Promise<Invitation> {
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (trx) => {
+      const row = await q.transitionPending(trx, tenantId, id, now, { status: "revoked", revoked_at: now });
+      if (!row) await this.explainNotPending(trx, tenantId, id, now);
+      await this.deps.events.record(trx, tenantId, actor, "invitation.revoked", {
+        organizationId: row?.organization_id ?? null,
+        invitationId: id,
+      });
+    });
+    return this.deps.invitations.get(tenantId, id);
+  }
+
+  /**
+   * Sends the email again while pending. The expiry moves to at least the tenant's default
+   * lifetime from now, or to `expiresIn` seconds when given.
+   */
+  async resend(tenantId: string, actor: Actor, id: string, options: { expiresIn?: number } = {}): Promise<Invitation> {
+    const settings = await this.deps.settings.get(tenantId);
+    const now = this.deps.clock.now();
+    const current = await q.findInvitation(this.deps.db, tenantId, id);
+    if (!current) throw new AppError("invitation_not_found", { detail: `invitation ${id} does not exist` });
+    const { defaultSeconds, maxSeconds } = settings.invitationLifetime;
+    if (options.expiresIn !== undefined && (options.expiresIn < 1 || options.expiresIn > maxSeconds)) {
+      throw new AppError("validation_failed", {
+        detail: `expiresIn must be between 1 and ${maxSeconds} seconds`,
+        errors: [{ path: "/expiresIn", message: `must be between 1 and ${maxSeconds}` }],
+      });
+    }
+    const expiresAt =
+      options.expiresIn !== undefined ? now + options.expiresIn * 1000 : Math.max(current.expires_at, now + defaultSeconds * 1000);
+    if (effectiveStatus(current, now) === "pending") {
+      const sent = await this.deps.limits.consumeSend(tenantId, current.email, settings);
+      if (!sent.allowed && sent.error) throw sent.error;
+    }
+    try {
+      await this.deps.db.transaction().execute(async (trx) => {
+        const row = await q.transitionPending(trx, tenantId, id, now, {
+          expires_at: expiresAt,
+          send_count: current.send_count + 1,
+          last_sent_at: now,
+          delivery_status: "queued",
+          delivery_attempts: 0,
+          delivery_error: null,
+        });
+        if (!row) await this.explainNotPending(trx, tenantId, id, now);
+        await this.deps.outbox.enqueueInvitationEmails(trx, tenantId, [{ invitationId: id, reason: "reminder" }]);
+        await this.deps.events.record(trx, tenantId, actor, "invitation.resent", {
+          organizationId: current.organization_id,
+          invitationId: id,
+          data: { expiresAt },
+        });
+      });
+    } catch (error) {
+      await this.deps.limits.refundSend(tenantId, current.email);
+      throw error;
+    }
+    this.deps.outbox.notify();
+    return this.deps.invitations.get(tenantId, id);
+  }
+
+  /** Removes an ended invitation (or any, with `anyStatus`, as the Logto dialect does). */
+  async delete(tenantId: string, actor: Actor, id: string, options: { anyStatus?: boolean } = {}): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (trx) => {
+      let query = trx.deleteFrom("invitations").where("tenant_id", "=", tenantId).where("id", "=", id);
+      if (!options.anyStatus) {
+        query = query.where((eb) => eb.or([eb("status", "!=", "pending"), eb("expires_at", "<=", now)]));
+      }
+      const row = await query.returning(["organization_id"]).executeTakeFirst();
+      if (!row) {
+        const existing = await q.findInvitation(trx, tenantId, id);
+        if (!existing) throw new AppError("invitation_not_found", { detail: `invitation ${id} does not exist` });
+        throw new AppError("invitation_pending", { detail: "revoke a pending invitation before deleting it" });
+      }
+      await this.deps.events.record(trx, tenantId, actor, "invitation.deleted", {
+        organizationId: row.organization_id,
+        invitationId: id,
+      });
+    });
+  }
+
+  /** Admin acceptance on behalf of an existing user whose email matches the invitation. */
+  async acceptForUser(tenantId: string, actor: Actor, id: string, userId: string): Promise<AcceptResult> {
+    const row = await q.findInvitation(this.deps.db, tenantId, id);
+    if (!row) throw new AppError("invitation_not_found", { detail: `invitation ${id} does not exist` });
+    const user = await this.deps.users.get(tenantId, userId);
+    if (user.email !== row.email) {
+      throw new AppError("invitee_email_mismatch", { detail: "the user's email is not the invited email" });
+    }
+    return this.accept(row, user, actor);
+  }
+
+  /** What the invitee's page shows. Unknown tokens count as failed attempts. */
+  async preview(token: string, address: string): Promise<InvitationPreview> {
+    const row = await this.findByToken(token, address);
+    const settings = await this.deps.settings.get(row.tenant_id);
+    const view = this.deps.invitations.viewContext(settings, this.deps.clock.now());
+    const db = this.deps.db;
+    const [organization, inviter, roles] = await Promise.all([
+      db.selectFrom("organizations").select(["id", "name"]).where("id", "=", row.organization_id).executeTakeFirstOrThrow(),
+      row.inviter_user_id
+        ? db.selectFrom("users").select(["id", "name", "email"]).where("id", "=", row.inviter_user_id).executeTakeFirst()
+        : Promise.resolve(undefined),
+      this.roleNames(row),
+    ]);
+    return {
+      invitation: toInvitation(row, view),
+      organization,
+      inviter: inviter ?? null,
+      roles,
+      brandName: settings.brandName,
+      tenantLocale: settings.locale,
+    };
+  }
+
+  /** The invitee accepts with the token; a user is created from the invited email if needed. */
+  async acceptByToken(token: string, address: string, input: { name?: string | null } = {}): Promise<AcceptResult> {
+    const row = await this.findByToken(token, address);
+    return this.accept(row, null, { type: "invitee", id: null }, input.name ?? null);
+  }
+
+  async declineByToken(token: string, address: string): Promise<Invitation> {
+    const row = await this.findByToken(token, address);
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (trx) => {
+      const updated = await q.transitionPending(trx, row.tenant_id, row.id, now, { status: "declined", declined_at: now });
+      if (!updated) await this.explainNotPending(trx, row.tenant_id, row.id, now);
+      await this.deps.events.record(trx, row.tenant_id, { type: "invitee", id: null }, "invitation.declined", {
+        organizationId: row.organization_id,
+        invitationId: row.id,
+      });
+    });
+    return this.deps.invitations.get(row.tenant_id, row.id);
+  }
+
+  /** Looks a token up by its keyed hash; a miss is a failed attempt for this address. */
+  async findByToken(token: string, address: string): Promise<InvitationRow> {
+    await this.deps.limits.requireTokenAttemptsLeft(address);
+    const row =
+      token.length >= 20 && token.length <= 128
+        ? await q.findInvitationByTokenHash(this.deps.db, this.deps.box.lookupHash(token))
+        : undefined;
+    if (!row) {
+      await this.deps.limits.recordFailedTokenAttempt(address);
+      throw new AppError("invitation_not_found", { detail: "no invitation matches this token" });
+    }
+    return row;
+  }
+
+  /**
+   * The acceptance transaction: the conditional claim first, then the membership re-check,
+   * the member limit and the membership with the roles that still exist.
+   */
+  async accept(row: InvitationRow, knownUser: User | null, actor: Actor, name: string | null = null): Promise<AcceptResult> {
+    const tenantId = row.tenant_id;
+    const settings = await this.deps.settings.get(tenantId);
+    const now = this.deps.clock.now();
+    const result = await this.deps.db.transaction().execute(async (trx) => {
+      let user = knownUser;
+      let userCreated = false;
+      if (!user) {
+        const found = await this.deps.users.findOrCreateByEmail(trx, tenantId, row.email, name);
+        user = found.user;
+        userCreated = found.created;
+      }
+      const claimed = await q.transitionPending(trx, tenantId, row.id, now, {
+        status: "accepted",
+        accepted_at: now,
+        accepted_user_id: user.id,
+      });
+      if (!claimed) await this.explainNotPending(trx, tenantId, row.id, now);
+      const member = await trx
+        .selectFrom("memberships")
+        .select("user_id")
+        .where("organization_id", "=", row.organization_id)
+        .where("user_id", "=", user.id)
+        .executeTakeFirst();
+      if (member) throw new AppError("invitee_already_member", { detail: "the invitee is already a member of the organization" });
+      const memberLimit = settings.limits.membersPerOrganization;
+      if (memberLimit > 0 && (await this.deps.members.count(trx, tenantId, row.organization_id)) >= memberLimit) {
+        throw new AppError("member_limit_exceeded", {
+          detail: `the organization has reached its limit of ${memberLimit} members`,
+          limit: "membersPerOrganization",
+          retryAfter: 3600,
+        });
+      }
+      const wanted = JSON.parse(row.role_ids) as string[];
+      const existing =
+        wanted.length === 0
+          ? []
+          : (await trx.selectFrom("roles").select("id").where("tenant_id", "=", tenantId).where("id", "in", wanted).execute()).map(
+              (r) => r.id,
+            );
+      const membership = await this.deps.members.insert(
+        trx,
+        tenantId,
+        row.organization_id,
+        user.id,
+        wanted.filter((id) => existing.includes(id)),
+      );
+      if (userCreated) await this.deps.events.record(trx, tenantId, actor, "user.created", { userId: user.id });
+      await this.deps.events.record(trx, tenantId, actor, "invitation.accepted", {
+        organizationId: row.organization_id,
+        invitationId: row.id,
+        userId: user.id,
+        data: { roleIds: membership.roleIds },
+      });
+      return { user, membership };
+    });
+    const invitation = await this.deps.invitations.get(tenantId, row.id);
+    return { invitation, membership: result.membership, user: result.user, redirectUrl: row.redirect_url };
+  }
+
+  private async roleNames(row: InvitationRow) {
+    const ids = JSON.parse(row.role_ids) as string[];
+    if (ids.length === 0) return [];
+    return this.deps.db
+      .selectFrom("roles")
+      .select(["id", "name"])
+      .where("tenant_id", "=", row.tenant_id)
+      .where("id", "in", ids)
+      .orderBy("name")
+      .execute();
+  }
+
+  /** Zero rows changed: say why, as a typed error. */
+  private async explainNotPending(db: Db, tenantId: string, id: string, now: number): Promise<never> {
+    const row = await q.findInvitation(db, tenantId, id);
+    if (!row) throw new AppError("invitation_not_found", { detail: `invitation ${id} does not exist` });
+    const status = effectiveStatus(row, now);
+    if (status === "expired") throw new AppError("invitation_expired", { detail: "the invitation has expired" });
+    throw new AppError("invitation_not_pending", { detail: `the invitation is ${status}` });
+  }
+}

@@ -1,0 +1,177 @@
+import type { Kysely } from "kysely";
+import type { Clock } from "../core/clock.js";
+import { AppError } from "../core/errors.js";
+import type { Db } from "../db/database.js";
+import type { Database } from "../db/schema.js";
+import type { Actor, EventService } from "../events/event-service.js";
+import type { RoleService } from "../roles/role-service.js";
+
+export interface Membership {
+  organizationId: string;
+  userId: string;
+  roleIds: string[];
+  createdAt: number;
+}
+
+export interface Member extends Membership {
+  email: string;
+  name: string | null;
+  roles: Array<{ id: string; name: string }>;
+}
+
+export class MemberService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly roles: RoleService,
+    private readonly events: EventService,
+  ) {}
+
+  /** Adds a membership with roles inside the caller's transaction (also used by acceptance). */
+  async insert(
+    trx: Kysely<Database>,
+    tenantId: string,
+    organizationId: string,
+    userId: string,
+    roleIds: readonly string[],
+  ): Promise<Membership> {
+    const createdAt = this.clock.now();
+    const inserted = await trx
+      .insertInto("memberships")
+      .values({ tenant_id: tenantId, organization_id: organizationId, user_id: userId, created_at: createdAt })
+      .onConflict((oc) => oc.doNothing())
+      .returning("user_id")
+      .executeTakeFirst();
+    if (!inserted) throw new AppError("member_already_exists", { detail: "the user is already a member" });
+    const unique = [...new Set(roleIds)];
+    if (unique.length > 0) {
+      await trx
+        .insertInto("membership_roles")
+        .values(unique.map((roleId) => ({ tenant_id: tenantId, organization_id: organizationId, user_id: userId, role_id: roleId })))
+        .execute();
+    }
+    return { organizationId, userId, roleIds: unique, createdAt };
+  }
+
+  async add(tenantId: string, actor: Actor, organizationId: string, input: { userId: string; roleIds?: string[] }) {
+    const roleIds = [...new Set(input.roleIds ?? [])];
+    return this.db.transaction().execute(async (trx) => {
+      await this.requireOrganization(trx, tenantId, organizationId);
+      const user = await trx
+        .selectFrom("users")
+        .select("id")
+        .where("tenant_id", "=", tenantId)
+        .where("id", "=", input.userId)
+        .executeTakeFirst();
+      if (!user) throw new AppError("user_not_found", { detail: `user ${input.userId} does not exist` });
+      await this.roles.findAll(trx, tenantId, roleIds);
+      const membership = await this.insert(trx, tenantId, organizationId, input.userId, roleIds);
+      await this.events.record(trx, tenantId, actor, "member.added", {
+        organizationId,
+        userId: input.userId,
+        data: { roleIds },
+      });
+      return membership;
+    });
+  }
+
+  async list(tenantId: string, organizationId: string, options: { limit?: number; offset?: number } = {}): Promise<Member[]> {
+    await this.requireOrganization(this.db, tenantId, organizationId);
+    let query = this.db
+      .selectFrom("memberships as m")
+      .innerJoin("users as u", "u.id", "m.user_id")
+      .select(["m.organization_id", "m.user_id", "m.created_at", "u.email", "u.name"])
+      .where("m.tenant_id", "=", tenantId)
+      .where("m.organization_id", "=", organizationId)
+      .orderBy("m.created_at", "desc")
+      .orderBy("m.user_id", "desc");
+    if (options.limit !== undefined) query = query.limit(options.limit).offset(options.offset ?? 0);
+    const rows = await query.execute();
+    const roleRows =
+      rows.length === 0
+        ? []
+        : await this.db
+            .selectFrom("membership_roles as mr")
+            .innerJoin("roles as r", "r.id", "mr.role_id")
+            .select(["mr.user_id", "r.id", "r.name"])
+            .where("mr.organization_id", "=", organizationId)
+            .where(
+              "mr.user_id",
+              "in",
+              rows.map((r) => r.user_id),
+            )
+            .orderBy("r.name")
+            .execute();
+    return rows.map((row) => {
+      const roles = roleRows.filter((r) => r.user_id === row.user_id).map((r) => ({ id: r.id, name: r.name }));
+      return {
+        organizationId: row.organization_id,
+        userId: row.user_id,
+        email: row.email,
+        name: row.name,
+        roleIds: roles.map((r) => r.id),
+        roles,
+        createdAt: row.created_at,
+      };
+    });
+  }
+
+  async count(db: Kysely<Database>, tenantId: string, organizationId: string): Promise<number> {
+    const row = await db
+      .selectFrom("memberships")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("tenant_id", "=", tenantId)
+      .where("organization_id", "=", organizationId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async setRoles(tenantId: string, actor: Actor, organizationId: string, userId: string, roleIds: string[]) {
+    const unique = [...new Set(roleIds)];
+    return this.db.transaction().execute(async (trx) => {
+      const membership = await this.requireMembership(trx, tenantId, organizationId, userId);
+      await this.roles.findAll(trx, tenantId, unique);
+      await trx.deleteFrom("membership_roles").where("organization_id", "=", organizationId).where("user_id", "=", userId).execute();
+      if (unique.length > 0) {
+        await trx
+          .insertInto("membership_roles")
+          .values(unique.map((roleId) => ({ tenant_id: tenantId, organization_id: organizationId, user_id: userId, role_id: roleId })))
+          .execute();
+      }
+      await this.events.record(trx, tenantId, actor, "member.roles_updated", { organizationId, userId, data: { roleIds: unique } });
+      return { organizationId, userId, roleIds: unique, createdAt: membership.created_at };
+    });
+  }
+
+  async remove(tenantId: string, actor: Actor, organizationId: string, userId: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await this.requireMembership(trx, tenantId, organizationId, userId);
+      await trx.deleteFrom("membership_roles").where("organization_id", "=", organizationId).where("user_id", "=", userId).execute();
+      await trx.deleteFrom("memberships").where("organization_id", "=", organizationId).where("user_id", "=", userId).execute();
+      await this.events.record(trx, tenantId, actor, "member.removed", { organizationId, userId });
+    });
+  }
+
+  async requireOrganization(db: Kysely<Database>, tenantId: string, organizationId: string): Promise<void> {
+    const org = await db
+      .selectFrom("organizations")
+      .select("id")
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", organizationId)
+      .executeTakeFirst();
+    if (!org) throw new AppError("organization_not_found", { detail: `organization ${organizationId} does not exist` });
+  }
+
+  private async requireMembership(db: Kysely<Database>, tenantId: string, organizationId: string, userId: string) {
+    await this.requireOrganization(db, tenantId, organizationId);
+    const row = await db
+      .selectFrom("memberships")
+      .selectAll()
+      .where("tenant_id", "=", tenantId)
+      .where("organization_id", "=", organizationId)
+      .where("user_id", "=", userId)
+      .executeTakeFirst();
+    if (!row) throw new AppError("member_not_found", { detail: `user ${userId} is not a member` });
+    return row;
+  }
+}

@@ -1,0 +1,120 @@
+import type { Clock } from "../core/clock.js";
+import { AppError } from "../core/errors.js";
+import type { IdGenerator } from "../core/ids.js";
+import { decodeCursor, encodeCursor, type Page } from "../core/pagination.js";
+import type { Db } from "../db/database.js";
+import type { OrganizationRow } from "../db/schema.js";
+import type { Actor, EventService } from "../events/event-service.js";
+
+export interface Organization {
+  id: string;
+  name: string;
+  description: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export class OrganizationService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly newId: IdGenerator,
+    private readonly events: EventService,
+  ) {}
+
+  async create(tenantId: string, actor: Actor, input: { name: string; description?: string | null }) {
+    const now = this.clock.now();
+    const row: OrganizationRow = {
+      id: this.newId("org"),
+      tenant_id: tenantId,
+      name: input.name,
+      description: input.description ?? null,
+      created_at: now,
+      updated_at: now,
+    };
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto("organizations").values(row).execute();
+      await this.events.record(trx, tenantId, actor, "organization.created", {
+        organizationId: row.id,
+        data: { name: row.name },
+      });
+    });
+    return toOrganization(row);
+  }
+
+  async get(tenantId: string, id: string): Promise<Organization> {
+    const row = await this.db
+      .selectFrom("organizations")
+      .selectAll()
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (!row) throw new AppError("organization_not_found", { detail: `organization ${id} does not exist` });
+    return toOrganization(row);
+  }
+
+  async list(tenantId: string, options: { limit: number; cursor?: string; name?: string }): Promise<Page<Organization>> {
+    let query = this.db.selectFrom("organizations").selectAll().where("tenant_id", "=", tenantId);
+    if (options.name) query = query.where("name", "=", options.name);
+    const after = decodeCursor(options.cursor);
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([eb("created_at", "<", after.createdAt), eb.and([eb("created_at", "=", after.createdAt), eb("id", "<", after.id)])]),
+      );
+    }
+    const rows = await query
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(options.limit + 1)
+      .execute();
+    const page = rows.slice(0, options.limit);
+    const last = page.at(-1);
+    return {
+      data: page.map(toOrganization),
+      nextCursor: rows.length > options.limit && last ? encodeCursor(last.created_at, last.id) : null,
+    };
+  }
+
+  async update(tenantId: string, actor: Actor, id: string, patch: { name?: string; description?: string | null }) {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable("organizations")
+        .set({
+          ...(patch.name !== undefined && { name: patch.name }),
+          ...(patch.description !== undefined && { description: patch.description }),
+          updated_at: this.clock.now(),
+        })
+        .where("tenant_id", "=", tenantId)
+        .where("id", "=", id)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw new AppError("organization_not_found", { detail: `organization ${id} does not exist` });
+      await this.events.record(trx, tenantId, actor, "organization.updated", {
+        organizationId: id,
+        data: { fields: Object.keys(patch).sort() },
+      });
+      return toOrganization(row);
+    });
+  }
+
+  /** Deleting an organization removes its memberships and invitations with it. */
+  async delete(tenantId: string, actor: Actor, id: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const result = await trx.deleteFrom("organizations").where("tenant_id", "=", tenantId).where("id", "=", id).executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) {
+        throw new AppError("organization_not_found", { detail: `organization ${id} does not exist` });
+      }
+      await this.events.record(trx, tenantId, actor, "organization.deleted", { organizationId: id });
+    });
+  }
+}
+
+export function toOrganization(row: OrganizationRow): Organization {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

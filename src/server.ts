@@ -1,0 +1,45 @@
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "./app.js";
+import type { Config } from "./config.js";
+import { createUsher, type Usher } from "./container.js";
+import { SYSTEM_ACTOR } from "./events/event-service.js";
+
+export interface RunningServer {
+  app: FastifyInstance;
+  usher: Usher;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Usher: migrate, bootstrap an empty database, listen, run the delivery worker.
+ * Stopping refuses new connections, lets requests in flight finish, lets the worker finish its
+ * batch (unfinished claims are retaken after their lease), then closes the database.
+ */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const usher = await createUsher(config);
+  const boot = await usher.tenants.bootstrap(SYSTEM_ACTOR, config.bootstrapKey);
+  if (boot?.printedKey) {
+    // Printed once, on purpose, to the terminal and not to the log stream.
+    process.stdout.write(
+      `\nUsher created the default tenant ${boot.tenant.id}.\nAdmin API key (shown once, keep it safe):\n\n  ${boot.printedKey}\n\n`,
+    );
+  }
+  const app = await buildApp(usher);
+  const url = await app.listen({ port: config.port, host: config.host });
+  usher.worker.start();
+  usher.log.info({ url, database: usher.database.kind }, "usher is listening");
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    usher,
+    url,
+    stop() {
+      stopping ??= (async () => {
+        await app.close();
+        await usher.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { AppError, validationError } from "../core/errors.js";
+import type { Db } from "../db/database.js";
+import type { Actor, EventService } from "../events/event-service.js";
+import { defaultSettings, parseSettings, type TenantSettings } from "./settings.js";
+
+/** What `PATCH /v1/settings` accepts: any subset, nested objects merged. */
+export interface SettingsPatch {
+  invitationLifetime?: Partial<TenantSettings["invitationLifetime"]>;
+  acceptUrl?: string | null;
+  locale?: string;
+  brandName?: string | null;
+  limits?: Partial<TenantSettings["limits"]>;
+  email?: Partial<TenantSettings["email"]>;
+  templates?: TenantSettings["templates"];
+}
+
+interface CacheEntry {
+  settings: TenantSettings;
+  loadedAt: number;
+}
+
+/**
+ * Tenant settings, read on every create, so they are cached per process for a few seconds;
+ * a change made here is visible at once in this process and within the TTL in the others.
+ */
+export class SettingsService {
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventService,
+    private readonly ttlMs = 5_000,
+    /** Extra checks (for example template rendering) run before a patch is saved. */
+    private readonly validators: Array<(settings: TenantSettings) => void> = [],
+  ) {}
+
+  addValidator(validator: (settings: TenantSettings) => void): void {
+    this.validators.push(validator);
+  }
+
+  async get(tenantId: string): Promise<TenantSettings> {
+    const hit = this.cache.get(tenantId);
+    const now = Date.now();
+    if (hit && now - hit.loadedAt < this.ttlMs) return hit.settings;
+    const row = await this.db.selectFrom("tenants").select("settings").where("id", "=", tenantId).executeTakeFirst();
+    const settings = row ? parseSettings(row.settings) : defaultSettings();
+    this.cache.set(tenantId, { settings, loadedAt: now });
+    return settings;
+  }
+
+  async update(tenantId: string, actor: Actor, patch: SettingsPatch): Promise<TenantSettings> {
+    const current = await this.get(tenantId);
+    const next: TenantSettings = {
+      ...current,
+      ...(patch.acceptUrl !== undefined && { acceptUrl: patch.acceptUrl }),
+      ...(patch.locale !== undefined && { locale: patch.locale }),
+      ...(patch.brandName !== undefined && { brandName: patch.brandName }),
+      invitationLifetime: { ...current.invitationLifetime, ...patch.invitationLifetime },
+      limits: { ...current.limits, ...patch.limits },
+      email: { ...current.email, ...patch.email },
+      templates: patch.templates !== undefined ? { ...current.templates, ...patch.templates } : current.templates,
+    };
+    for (const [key, value] of Object.entries(next.templates)) {
+      if (value === null) delete next.templates[key];
+    }
+    validateSettings(next);
+    for (const validate of this.validators) validate(next);
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("tenants")
+        .set({ settings: JSON.stringify(next) })
+        .where("id", "=", tenantId)
+        .execute();
+      await this.events.record(trx, tenantId, actor, "settings.updated", {
+        data: { fields: Object.keys(patch).sort() },
+      });
+    });
+    this.cache.set(tenantId, { settings: next, loadedAt: Date.now() });
+    return next;
+  }
+}
+
+function validateSettings(settings: TenantSettings): void {
+  const { defaultSeconds, maxSeconds } = settings.invitationLifetime;
+  if (defaultSeconds > maxSeconds) {
+    throw validationError("/invitationLifetime/defaultSeconds", "must not be greater than maxSeconds");
+  }
+  if (settings.acceptUrl !== null && !isHttpUrl(settings.acceptUrl)) {
+    throw validationError("/acceptUrl", "must be an http or https URL");
+  }
+  if (settings.email.smtpUrl !== null && !/^smtps?:$/.test(safeProtocol(settings.email.smtpUrl))) {
+    throw validationError("/email/smtpUrl", "must be an smtp:// or smtps:// URL");
+  }
+  if (!isLocale(settings.locale)) throw validationError("/locale", "must be a language tag such as en or zh-CN");
+}
+
+export function isHttpUrl(value: string): boolean {
+  const protocol = safeProtocol(value);
+  return protocol === "http:" || protocol === "https:";
+}
+
+function safeProtocol(value: string): string {
+  try {
+    return new URL(value).protocol;
+  } catch {
+    return "";
+  }
+}
+
+export function isLocale(value: string): boolean {
+  return /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(value) && value.length <= 35;
+}
+
+export { AppError };

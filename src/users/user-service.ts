@@ -1,0 +1,107 @@
+import type { Kysely } from "kysely";
+import type { Clock } from "../core/clock.js";
+import { isValidEmail, normalizeEmail } from "../core/email-address.js";
+import { AppError, validationError } from "../core/errors.js";
+import type { IdGenerator } from "../core/ids.js";
+import type { Db } from "../db/database.js";
+import { isUniqueViolation } from "../db/errors.js";
+import type { Database, UserRow } from "../db/schema.js";
+import type { Actor, EventService } from "../events/event-service.js";
+
+export interface User {
+  id: string;
+  email: string;
+  name: string | null;
+  createdAt: number;
+}
+
+export class UserService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly newId: IdGenerator,
+    private readonly events: EventService,
+  ) {}
+
+  async create(tenantId: string, actor: Actor, input: { email: string; name?: string | null }): Promise<User> {
+    if (!isValidEmail(input.email)) throw validationError("/email", "must be a valid email address");
+    const row: UserRow = {
+      id: this.newId("usr"),
+      tenant_id: tenantId,
+      email: normalizeEmail(input.email),
+      name: input.name ?? null,
+      created_at: this.clock.now(),
+    };
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto("users").values(row).execute();
+        await this.events.record(trx, tenantId, actor, "user.created", { userId: row.id });
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError("user_already_exists", { detail: "a user with this email already exists" });
+      throw error;
+    }
+    return toUser(row);
+  }
+
+  /**
+   * The user with this email, created just in time when there is none (an invitee accepting
+   * without an account). Safe under concurrency: the unique index picks one row.
+   */
+  async findOrCreateByEmail(trx: Kysely<Database>, tenantId: string, email: string, name: string | null) {
+    const existing = await this.findByEmail(trx, tenantId, email);
+    if (existing) return { user: existing, created: false };
+    const row: UserRow = {
+      id: this.newId("usr"),
+      tenant_id: tenantId,
+      email: normalizeEmail(email),
+      name,
+      created_at: this.clock.now(),
+    };
+    const inserted = await trx
+      .insertInto("users")
+      .values(row)
+      .onConflict((oc) => oc.doNothing())
+      .returning("id")
+      .executeTakeFirst();
+    if (inserted) return { user: toUser(row), created: true };
+    const winner = await this.findByEmail(trx, tenantId, email);
+    if (!winner) throw new Error("user vanished between conflict and read");
+    return { user: winner, created: false };
+  }
+
+  async get(tenantId: string, id: string, db: Kysely<Database> = this.db): Promise<User> {
+    const row = await db.selectFrom("users").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id).executeTakeFirst();
+    if (!row) throw new AppError("user_not_found", { detail: `user ${id} does not exist` });
+    return toUser(row);
+  }
+
+  async findByEmail(db: Kysely<Database>, tenantId: string, email: string): Promise<User | undefined> {
+    const row = await db
+      .selectFrom("users")
+      .selectAll()
+      .where("tenant_id", "=", tenantId)
+      .where("email", "=", normalizeEmail(email))
+      .executeTakeFirst();
+    return row ? toUser(row) : undefined;
+  }
+
+  async list(tenantId: string, options: { email?: string; limit: number }): Promise<User[]> {
+    let query = this.db.selectFrom("users").selectAll().where("tenant_id", "=", tenantId);
+    if (options.email !== undefined) query = query.where("email", "=", normalizeEmail(options.email));
+    const rows = await query.orderBy("created_at", "desc").orderBy("id", "desc").limit(options.limit).execute();
+    return rows.map(toUser);
+  }
+
+  async delete(tenantId: string, actor: Actor, id: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const result = await trx.deleteFrom("users").where("tenant_id", "=", tenantId).where("id", "=", id).executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) throw new AppError("user_not_found", { detail: `user ${id} does not exist` });
+      await this.events.record(trx, tenantId, actor, "user.deleted", { userId: id });
+    });
+  }
+}
+
+export function toUser(row: UserRow): User {
+  return { id: row.id, email: row.email, name: row.name, createdAt: row.created_at };
+}
