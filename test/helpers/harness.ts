@@ -98,7 +98,7 @@ export async function createTestContext(
 export interface Answer<T = unknown> {
   status: number;
   body: T;
-  headers: Record<string, string | string[] | undefined>;
+  headers: import("node:http").OutgoingHttpHeaders;
   text: string;
 }
 
@@ -126,7 +126,8 @@ export function client(app: FastifyInstance, key: string | null) {
   };
   return {
     get: <T = Record<string, unknown>>(url: string, headers?: Record<string, string>) => call<T>("GET", url, undefined, headers),
-    post: <T = Record<string, unknown>>(url: string, body?: unknown, headers?: Record<string, string>) => call<T>("POST", url, body, headers),
+    post: <T = Record<string, unknown>>(url: string, body?: unknown, headers?: Record<string, string>) =>
+      call<T>("POST", url, body, headers),
     put: <T = Record<string, unknown>>(url: string, body?: unknown) => call<T>("PUT", url, body),
     patch: <T = Record<string, unknown>>(url: string, body?: unknown) => call<T>("PATCH", url, body),
     delete: <T = Record<string, unknown>>(url: string) => call<T>("DELETE", url),

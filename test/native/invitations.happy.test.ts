@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Client, client, createTestContext, databaseKinds, seedOrganization, type TestContext, tokenOf, uniqueEmail } from "../helpers/harness.js";
+import {
+  type Client,
+  client,
+  createTestContext,
+  databaseKinds,
+  seedOrganization,
+  type TestContext,
+  tokenOf,
+  uniqueEmail,
+} from "../helpers/harness.js";
 
 type Inv = Record<string, unknown> & { id: string; acceptUrl: string | null; status: string; email: string };
 
@@ -16,7 +25,11 @@ describe.each(databaseKinds)("native invitations, happy paths (%s)", (kind) => {
   afterAll(async () => ctx?.close());
 
   it("creates a pending invitation with a normalized email, roles and an accept link", async () => {
-    const res = await api.post<Inv>("/v1/invitations", { organizationId: org.organizationId, email: "  Alice@Example.COM ", roleIds: [org.roleId] });
+    const res = await api.post<Inv>("/v1/invitations", {
+      organizationId: org.organizationId,
+      email: "  Alice@Example.COM ",
+      roleIds: [org.roleId],
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       organizationId: org.organizationId,
@@ -68,7 +81,10 @@ describe.each(databaseKinds)("native invitations, happy paths (%s)", (kind) => {
     const anonymous = client(ctx.app, null);
     const preview = await anonymous.post<Record<string, unknown>>("/v1/public/invitations/preview", { token });
     expect(preview.status).toBe(200);
-    expect(preview.body).toMatchObject({ organization: { id: org.organizationId, name: "Acme" }, invitation: { status: "pending", email } });
+    expect(preview.body).toMatchObject({
+      organization: { id: org.organizationId, name: "Acme" },
+      invitation: { status: "pending", email },
+    });
     const accepted = await anonymous.post<{ invitation: Inv; membership: { userId: string; roleIds: string[] }; redirectUrl: string }>(
       "/v1/public/invitations/accept",
       { token, name: "Ada" },
@@ -119,7 +135,12 @@ describe.each(databaseKinds)("native invitations, happy paths (%s)", (kind) => {
     const events = await api.get<{ data: Array<{ type: string; actor: { type: string; id: string } }> }>(
       `/v1/events?invitationId=${toRevoke.body.id}`,
     );
-    expect(events.body.data.map((e) => e.type)).toEqual(["invitation.deleted", "invitation.revoked", "invitation.resent", "invitation.created"]);
+    expect(events.body.data.map((e) => e.type)).toEqual([
+      "invitation.deleted",
+      "invitation.revoked",
+      "invitation.resent",
+      "invitation.created",
+    ]);
     expect(events.body.data[0]?.actor).toEqual({ type: "api_key", id: "key_testadmin" });
   });
 
