@@ -14,6 +14,8 @@ export async function nativeApi(app: NativeApp, options: { usher: Usher }): Prom
   const { usher } = options;
   app.decorateRequest("auth", null as never);
   app.setErrorHandler(nativeErrorHandler);
+  // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
+  app.removeContentTypeParser("text/plain");
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, new AppError("route_not_found", { detail: `no route ${request.method} ${request.url.split("?")[0]}` })),
   );
