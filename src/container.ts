@@ -43,7 +43,13 @@ export interface Overrides {
  */
 export async function createUsher(config: Config, overrides: Overrides = {}) {
   const log = overrides.log ?? pino(loggerOptions(config.logLevel));
-  const database = overrides.database ?? openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database =
+    overrides.database ??
+    openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      onIdleError: (error) => log.warn({ err: error }, "an idle database connection was closed"),
+    });
   await migrateToLatest(database.db);
   const { db } = database;
   const clock = overrides.clock ?? systemClock;

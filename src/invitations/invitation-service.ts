@@ -142,18 +142,10 @@ export class InvitationService {
       }
     }
     try {
-      if (common.sendEmail) {
-        for (const item of candidates) {
-          const sent = await limits.consumeSend(tenantId, item.email, settings);
-          if (sent.allowed) consumedSends.push(item.email);
-          else item.error = sent.error;
-        }
-        if (atomic) throwIfFailed(results);
-      }
       const created = await db
         .transaction()
         .execute((trx) =>
-          this.writeInvitations(trx, tenantId, actor, input, common, settings, candidates, now, options, emailPath, atomic),
+          this.writeInvitations(trx, tenantId, actor, input, common, settings, candidates, now, options, emailPath, atomic, consumedSends),
         );
       if (created.emailsQueued) this.deps.outbox.notify();
     } catch (error) {
@@ -182,6 +174,7 @@ export class InvitationService {
     options: CreateOptions,
     emailPath: (i: number) => string,
     atomic: boolean,
+    consumedSends: string[],
   ): Promise<{ emailsQueued: boolean }> {
     const { box, newId } = this.deps;
     const pendingCap = settings.limits.pendingPerOrganization;
@@ -279,7 +272,7 @@ export class InvitationService {
     }
 
     const view = this.viewContext(settings, now);
-    const refreshedRows: InvitationRow[] = [];
+    let refreshedRows: InvitationRow[] = [];
     if (conflicts.length > 0 && options.onPending === "refresh") {
       for (const { item } of conflicts) {
         const row = await this.refreshPending(trx, tenantId, input.organizationId, item.email, common, now);
@@ -297,6 +290,13 @@ export class InvitationService {
       }
     }
     if (atomic) throwIfFailed(candidates);
+
+    if (common.sendEmail) {
+      const refused = await this.consumeSends(tenantId, settings, candidates, inserted, rows, consumedSends);
+      if (atomic) throwIfFailed(candidates);
+      if (refused.length > 0) await trx.deleteFrom("invitations").where("id", "in", refused).execute();
+      refreshedRows = refreshedRows.filter((row) => candidates.some((c) => c.refreshed && c.invitation?.id === row.id));
+    }
 
     const created = rows.filter((r) => inserted.has(r.row.id as string));
     for (const { item, row } of created) {
@@ -332,6 +332,42 @@ export class InvitationService {
       })),
     );
     return { emailsQueued: common.sendEmail && live.length > 0 };
+  }
+
+  /**
+   * Counts the per-recipient send limit for the rows actually written, so concurrent duplicates
+   * answer "duplicate" instead of using up the recipient's allowance. Returns the ids of new
+   * rows whose send was refused (per-item batches remove them again).
+   */
+  private async consumeSends(
+    tenantId: string,
+    settings: TenantSettings,
+    candidates: CreateItemResult[],
+    inserted: Set<string>,
+    rows: Array<{ item: CreateItemResult; row: NewInvitation }>,
+    consumedSends: string[],
+  ): Promise<string[]> {
+    const refused: string[] = [];
+    const written = rows.filter((r) => inserted.has(r.row.id as string));
+    const items = [
+      ...written.map((r) => ({ item: r.item, id: r.row.id as string })),
+      ...candidates.filter((c) => c.refreshed).map((item) => ({ item, id: "" })),
+    ];
+    for (const { item, id } of items) {
+      const sent = await this.deps.limits.consumeSend(tenantId, item.email, settings);
+      if (sent.allowed) {
+        consumedSends.push(item.email);
+      } else {
+        item.error = sent.error;
+        item.invitation = undefined;
+        item.refreshed = undefined;
+        if (id) {
+          inserted.delete(id);
+          refused.push(id);
+        }
+      }
+    }
+    return refused;
   }
 
   private async refreshPending(trx: Db, tenantId: string, organizationId: string, email: string, common: CommonFields, now: number) {

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type Client,
+  client,
+  createTestContext,
+  seedOrganization,
+  TEST_DATABASE_URL,
+  type TestContext,
+  tokenOf,
+  uniqueEmail,
+} from "../helpers/harness.js";
+
+// SQLite serializes writers and would hide races: these run on PostgreSQL only (CI sets the URL).
+describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
+  let ctx: TestContext;
+  let api: Client;
+  let org: { organizationId: string; roleId: string };
+
+  beforeAll(async () => {
+    ctx = await createTestContext("postgres");
+    api = client(ctx.app, ctx.adminKey);
+    org = await seedOrganization(api);
+  });
+  afterAll(async () => ctx?.close());
+
+  it("50 concurrent identical creates: exactly one 201, the rest 409", async () => {
+    const body = { organizationId: org.organizationId, email: uniqueEmail("race"), roleIds: [org.roleId] };
+    const answers = await Promise.all(Array.from({ length: 50 }, () => api.post("/v1/invitations", body)));
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(49);
+    const rows = await ctx.usher.db.selectFrom("invitations").select("id").where("email", "=", body.email).execute();
+    expect(rows).toHaveLength(1);
+  });
+
+  it("50 concurrent creates of one email with one Idempotency-Key: one invitation, every answer the same", async () => {
+    const body = { organizationId: org.organizationId, email: uniqueEmail("idem-race") };
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => api.post<{ id: string }>("/v1/invitations", body, { "idempotency-key": "race-1" })),
+    );
+    const created = answers.filter((a) => a.status === 201);
+    expect(new Set(created.map((a) => a.body.id)).size).toBe(1);
+    const rows = await ctx.usher.db.selectFrom("invitations").select("id").where("email", "=", body.email).execute();
+    expect(rows).toHaveLength(1);
+  });
+
+  it("20 concurrent accepts of one token: one membership, one success", async () => {
+    const inv = await api.post<{ acceptUrl: string; id: string }>("/v1/invitations", {
+      organizationId: org.organizationId,
+      email: uniqueEmail("accept-race"),
+      roleIds: [org.roleId],
+    });
+    const token = tokenOf(inv.body.acceptUrl);
+    const anonymous = client(ctx.app, null);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => anonymous.post("/v1/public/invitations/accept", { token })));
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
+    const members = await ctx.usher.db
+      .selectFrom("memberships")
+      .select("user_id")
+      .where("organization_id", "=", org.organizationId)
+      .execute();
+    const roles = await ctx.usher.db
+      .selectFrom("membership_roles")
+      .select("user_id")
+      .where("organization_id", "=", org.organizationId)
+      .execute();
+    expect(members).toHaveLength(1);
+    expect(roles).toHaveLength(1);
+    const events = await api.get<{ data: Array<{ type: string }> }>(`/v1/events?invitationId=${inv.body.id}&type=invitation.accepted`);
+    expect(events.body.data).toHaveLength(1);
+  });
+
+  it("accept racing revoke: exactly one wins, and the state agrees with the winner", async () => {
+    for (let round = 0; round < 10; round++) {
+      const inv = await api.post<{ acceptUrl: string; id: string }>("/v1/invitations", {
+        organizationId: org.organizationId,
+        email: uniqueEmail("vs"),
+      });
+      const [accept, revoke] = await Promise.all([
+        client(ctx.app, null).post("/v1/public/invitations/accept", { token: tokenOf(inv.body.acceptUrl) }),
+        api.post(`/v1/invitations/${inv.body.id}/revoke`),
+      ]);
+      expect([accept.status, revoke.status].sort()).toEqual([200, 409]);
+      const final = await api.get<{ status: string }>(`/v1/invitations/${inv.body.id}`);
+      expect(final.body.status).toBe(accept.status === 200 ? "accepted" : "revoked");
+    }
+  });
+
+  it("concurrent batches over the same emails never create two pending invitations for one email", async () => {
+    const emails = Array.from({ length: 20 }, () => uniqueEmail("batch-race"));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => api.post("/v1/invitations/batch", { organizationId: org.organizationId, emails, atomic: false })),
+    );
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    const rows = await ctx.usher.db
+      .selectFrom("invitations")
+      .select("email")
+      .where("email", "in", emails)
+      .where("status", "=", "pending")
+      .execute();
+    expect(rows).toHaveLength(20);
+  });
+});
