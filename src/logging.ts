@@ -3,10 +3,13 @@ import type { LoggerOptions } from "pino";
 /** Query parameters and path segments that carry credentials or invitation tokens. */
 const SECRET_PARAMS = /([?&](?:token|apisecret|apikey|api_key|secret|client_secret|access_token|key)=)[^&#]*/gi;
 /** Invitation tokens are 43 base64url characters; ids are at most 21. */
-const LONG_SEGMENT = /\/[A-Za-z0-9_-]{32,}(?=\/|$|\?|,)/g;
+const LONG_SEGMENT = /(^|[/,=])[A-Za-z0-9_-]{32,}(?=$|[/?,&#])/g;
+
+/** Field names whose values are credentials, redacted at the top level and one level down. */
+const SECRET_FIELDS = ["token", "apisecret", "secret", "key", "client_secret", "access_token", "password", "smtpUrl"];
 
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_PARAMS, "$1[REDACTED]").replace(LONG_SEGMENT, "/[REDACTED]");
+  return url.replace(SECRET_PARAMS, "$1[REDACTED]").replace(LONG_SEGMENT, "$1[REDACTED]");
 }
 
 export interface SerializableRequest {
@@ -29,13 +32,8 @@ export function loggerOptions(level: string): LoggerOptions {
         "req.headers.cookie",
         'req.headers["x-loginradius-apisecret"]',
         "headers.authorization",
-        "*.token",
-        "*.apisecret",
-        "*.secret",
-        "*.key",
-        "*.client_secret",
-        "*.password",
-        "*.smtpUrl",
+        ...SECRET_FIELDS,
+        ...SECRET_FIELDS.map((field) => `*.${field}`),
       ],
       censor: "[REDACTED]",
     },

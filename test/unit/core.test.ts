@@ -1,0 +1,143 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { hashSecret, newToken, SecretBox, safeEqual } from "../../src/core/crypto.js";
+import { isValidEmail, normalizeEmail } from "../../src/core/email-address.js";
+import { newId } from "../../src/core/ids.js";
+import { MemoryLimitStore } from "../../src/core/limiter.js";
+import { decodeCursor, encodeCursor } from "../../src/core/pagination.js";
+import { buildAcceptLink, effectiveStatus } from "../../src/invitations/invitation.js";
+import { redactUrl } from "../../src/logging.js";
+
+describe("tokens and secrets", () => {
+  const box = new SecretBox("unit-test-secret");
+
+  it("makes 256-bit URL-safe tokens that never repeat", () => {
+    const tokens = new Set(Array.from({ length: 1000 }, newToken));
+    expect(tokens.size).toBe(1000);
+    for (const t of tokens) expect(t).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it("encrypts and decrypts any string, with a fresh IV each time", () => {
+    fc.assert(
+      fc.property(fc.string(), (plain) => {
+        const a = box.encrypt(plain);
+        expect(box.decrypt(a)).toBe(plain);
+        expect(box.encrypt(plain)).not.toBe(a);
+        expect(a).not.toContain(plain.length > 3 ? plain : "\u0000never");
+      }),
+    );
+  });
+
+  it("refuses a tampered ciphertext and a different server key", () => {
+    const sealed = box.encrypt("token-value");
+    const parts = sealed.split(".");
+    const body = parts[3] ?? "";
+    const tampered = [parts[0], parts[1], parts[2], `${body.slice(0, -2)}AA`].join(".");
+    expect(() => box.decrypt(tampered)).toThrow();
+    expect(() => new SecretBox("another-secret").decrypt(sealed)).toThrow();
+  });
+
+  it("hashes lookups deterministically per server key", () => {
+    expect(box.lookupHash("abc")).toBe(box.lookupHash("abc"));
+    expect(box.lookupHash("abc")).not.toBe(new SecretBox("other").lookupHash("abc"));
+    expect(hashSecret("s")).toBe(hashSecret("s"));
+    expect(safeEqual("abc", "abc")).toBe(true);
+    expect(safeEqual("abc", "abd")).toBe(false);
+    expect(safeEqual("abc", "abcd")).toBe(false);
+  });
+});
+
+describe("ids", () => {
+  it("are prefixed, URL-safe and at most 21 characters", () => {
+    for (const prefix of ["org", "inv", "role", "usr", "key", "evt", "msg", "mail", "ten"] as const) {
+      const id = newId(prefix);
+      expect(id.length).toBeLessThanOrEqual(21);
+      expect(id).toMatch(new RegExp(`^${prefix}_[A-Za-z0-9]{16}$`));
+    }
+  });
+});
+
+describe("email addresses", () => {
+  it("normalizes by trimming and lower-casing", () => {
+    expect(normalizeEmail("  Ada@Example.COM ")).toBe("ada@example.com");
+  });
+  it.each(["a@b.co", "first.last+tag@sub.example.org", "x@xn--bcher-kva.de"])("accepts %s", (email) => {
+    expect(isValidEmail(email)).toBe(true);
+  });
+  it.each(["", "a", "a@", "@b.co", "a@b", "a b@c.de", "a@b..co", "a@-b.co", `${"x".repeat(65)}@b.co`])("refuses %j", (email) => {
+    expect(isValidEmail(email)).toBe(false);
+  });
+  it("never throws on arbitrary input", () => {
+    fc.assert(fc.property(fc.string(), (s) => typeof isValidEmail(s) === "boolean"));
+  });
+});
+
+describe("keyset cursors", () => {
+  it("round-trip", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 45 }), fc.stringMatching(/^inv_[A-Za-z0-9]{16}$/), (createdAt, id) => {
+        expect(decodeCursor(encodeCursor(createdAt, id))).toEqual({ createdAt, id });
+      }),
+    );
+  });
+  it("refuse anything else with a validation error", () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), (junk) => {
+        try {
+          const decoded = decodeCursor(junk);
+          expect(decoded?.id).toMatch(/^[a-z]+_[A-Za-z0-9]+$/);
+        } catch (error) {
+          expect((error as { code?: string }).code).toBe("validation_failed");
+        }
+      }),
+    );
+  });
+});
+
+describe("fixed-window limiter", () => {
+  it("allows up to the limit per window, then tells how long to wait", async () => {
+    let now = 1_000_000;
+    const store = new MemoryLimitStore(() => now);
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await store.consume("k", 3, 60_000));
+    expect(results.map((r) => r.allowed)).toEqual([true, true, true, false]);
+    expect(results[3]?.retryAfter).toBeGreaterThan(0);
+    expect(results[3]?.retryAfter).toBeLessThanOrEqual(60);
+    now += 60_000;
+    expect((await store.consume("k", 3, 60_000)).allowed).toBe(true);
+  });
+  it("treats 0 as unlimited, counts costs, refunds and peeks with cost 0", async () => {
+    const store = new MemoryLimitStore(() => 0);
+    expect((await store.consume("u", 0, 1000, 1e9)).allowed).toBe(true);
+    expect((await store.consume("c", 10, 1000, 10)).allowed).toBe(true);
+    expect((await store.consume("c", 10, 1000, 0)).allowed).toBe(false);
+    await store.refund("c", 1000, 4);
+    expect((await store.consume("c", 10, 1000, 0)).allowed).toBe(true);
+    expect((await store.consume("c", 10, 1000, 5)).allowed).toBe(false);
+    expect((await store.consume("c", 10, 1000, 4)).allowed).toBe(true);
+  });
+});
+
+describe("invitation status and links", () => {
+  it("derives expired from the clock for pending rows only", () => {
+    expect(effectiveStatus({ status: "pending", expires_at: 10 }, 9)).toBe("pending");
+    expect(effectiveStatus({ status: "pending", expires_at: 10 }, 10)).toBe("expired");
+    expect(effectiveStatus({ status: "accepted", expires_at: 10 }, 11)).toBe("accepted");
+  });
+  it("appends the token to an accept page that has a query already", () => {
+    expect(buildAcceptLink("https://app.example.com/join?team=1", "T0K")).toBe("https://app.example.com/join?team=1&token=T0K");
+  });
+});
+
+describe("log URL redaction", () => {
+  it("hides tokens and secrets in query strings and long path segments", () => {
+    const token = newToken();
+    expect(redactUrl(`/accept?token=${token}`)).toBe("/accept?token=[REDACTED]");
+    expect(redactUrl("/v2/manage/invitations?apikey=key_1&apisecret=xyz&orgid=1")).toBe(
+      "/v2/manage/invitations?apikey=[REDACTED]&apisecret=[REDACTED]&orgid=1",
+    );
+    expect(redactUrl(`/api/v1/organizations/invitations/${token}/_accept`)).toBe("/api/v1/organizations/invitations/[REDACTED]/_accept");
+    expect(redactUrl(`/api/v1/organizations/org_1/invitations/${token},${token}`)).not.toContain(token);
+    expect(redactUrl("/v1/invitations/inv_0123456789abcdef")).toBe("/v1/invitations/inv_0123456789abcdef");
+  });
+});
