@@ -2,10 +2,13 @@ import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Usher } from "./container.js";
+import { AppError } from "./core/errors.js";
 import { nativeApi } from "./http/native/index.js";
+import { sendProblem } from "./http/native/problem.js";
 import { ProblemSchema } from "./http/native/schemas.js";
 import { operationsRoutes } from "./http/operations.js";
 import { installValidators } from "./http/validation.js";
+import { redactUrl } from "./logging.js";
 
 /** Builds the HTTP application around a composed Usher; it does not listen (see server.ts). */
 export async function buildApp(usher: Usher): Promise<FastifyInstance> {
@@ -30,6 +33,13 @@ export async function buildApp(usher: Usher): Promise<FastifyInstance> {
     },
   });
 
+  // Fastify's default 404 logs the raw URL, which may carry a token: answer without it.
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      new AppError("route_not_found", { detail: `no route ${request.method} ${redactUrl(request.url.split("?")[0] ?? "")}` }),
+    ),
+  );
   await operationsRoutes(app, usher);
   await app.register(nativeApi, { prefix: "/v1", usher });
   return app;

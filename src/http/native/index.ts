@@ -1,6 +1,7 @@
 import type { Usher } from "../../container.js";
 import { AppError } from "../../core/errors.js";
 import { invitationRoutes } from "../../invitations/invitation-routes.js";
+import { redactUrl } from "../../logging.js";
 import { organizationRoutes } from "../../organizations/organization-routes.js";
 import { roleRoutes } from "../../roles/role-routes.js";
 import { userRoutes } from "../../users/user-routes.js";
@@ -17,7 +18,10 @@ export async function nativeApi(app: NativeApp, options: { usher: Usher }): Prom
   // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser("text/plain");
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, new AppError("route_not_found", { detail: `no route ${request.method} ${request.url.split("?")[0]}` })),
+    sendProblem(
+      reply,
+      new AppError("route_not_found", { detail: `no route ${request.method} ${redactUrl(request.url.split("?")[0] ?? "")}` }),
+    ),
   );
   app.addHook("onRequest", bearerHook(usher));
   // A POST without a body (resend, revoke) is an empty object, so the schemas decide.
