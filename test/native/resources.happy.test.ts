@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Client, client, createTestContext, databaseKinds, type TestContext, uniqueEmail } from "../helpers/harness.js";
+
+describe.each(databaseKinds)("native resources (%s)", (kind) => {
+  let ctx: TestContext;
+  let api: Client;
+
+  beforeAll(async () => {
+    ctx = await createTestContext(kind);
+    api = client(ctx.app, ctx.adminKey);
+  });
+  afterAll(async () => ctx?.close());
+
+  it("creates, lists, renames and deletes organizations", async () => {
+    const created = await api.post<{ id: string; name: string }>("/v1/organizations", { name: "Initech", description: "printers" });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: "Initech", description: "printers" });
+    const patched = await api.patch<{ name: string }>(`/v1/organizations/${created.body.id}`, { name: "Initrode" });
+    expect(patched.body.name).toBe("Initrode");
+    const list = await api.get<{ data: Array<{ id: string }> }>("/v1/organizations?limit=200");
+    expect(list.body.data.map((o) => o.id)).toContain(created.body.id);
+    expect((await api.delete(`/v1/organizations/${created.body.id}`)).status).toBe(204);
+    expect((await api.get(`/v1/organizations/${created.body.id}`)).status).toBe(404);
+  });
+
+  it("manages roles, users and memberships with roles", async () => {
+    const org = await api.post<{ id: string }>("/v1/organizations", { name: "Members" });
+    const admin = await api.post<{ id: string }>("/v1/roles", { name: "admin", description: "all" });
+    const viewer = await api.post<{ id: string }>("/v1/roles", { name: "viewer" });
+    expect((await api.post("/v1/roles", { name: "admin" })).status).toBe(409);
+    const user = await api.post<{ id: string; email: string }>("/v1/users", { email: "Lin@Example.com", name: "Lin" });
+    expect(user.body.email).toBe("lin@example.com");
+    expect((await api.post("/v1/users", { email: "lin@EXAMPLE.com" })).status).toBe(409);
+
+    const added = await api.post<{ roleIds: string[] }>(`/v1/organizations/${org.body.id}/members`, { userId: user.body.id, roleIds: [admin.body.id] });
+    expect(added.status).toBe(201);
+    expect((await api.post(`/v1/organizations/${org.body.id}/members`, { userId: user.body.id })).status).toBe(409);
+    const set = await api.put<{ roleIds: string[] }>(`/v1/organizations/${org.body.id}/members/${user.body.id}/roles`, {
+      roleIds: [viewer.body.id, admin.body.id],
+    });
+    expect(set.body.roleIds.sort()).toEqual([admin.body.id, viewer.body.id].sort());
+    // Deleting a role takes it off memberships.
+    expect((await api.delete(`/v1/roles/${admin.body.id}`)).status).toBe(204);
+    const members = await api.get<{ data: Array<{ userId: string; roles: Array<{ name: string }> }> }>(`/v1/organizations/${org.body.id}/members`);
+    expect(members.body.data).toEqual([expect.objectContaining({ userId: user.body.id, roles: [{ id: viewer.body.id, name: "viewer" }] })]);
+    expect((await api.delete(`/v1/organizations/${org.body.id}/members/${user.body.id}`)).status).toBe(204);
+    expect((await api.get<{ data: unknown[] }>(`/v1/organizations/${org.body.id}/members`)).body.data).toEqual([]);
+    expect((await api.get(`/v1/users/${user.body.id}`)).status).toBe(200);
+    expect((await api.delete(`/v1/users/${user.body.id}`)).status).toBe(204);
+  });
+
+  it("reads and patches settings, validating them and never returning the SMTP password", async () => {
+    const initial = await api.get<Record<string, unknown>>("/v1/settings");
+    expect(initial.body).toMatchObject({
+      invitationLifetime: { defaultSeconds: 604_800, maxSeconds: 2_592_000 },
+      acceptUrl: null,
+      locale: "en",
+      limits: {
+        invitationsPerOrganizationPerHour: 10_000,
+        pendingPerOrganization: 10_000,
+        membersPerOrganization: 100_000,
+        requestsPerKeyPerMinute: 0,
+        failedTokenAttemptsPerAddressPerMinute: 30,
+        sendsPerRecipientPer10Minutes: 10,
+      },
+      email: { smtpUrl: null, from: null, senderConfigured: false },
+    });
+    const patched = await api.patch<Record<string, unknown>>("/v1/settings", {
+      brandName: "Acme Cloud",
+      invitationLifetime: { defaultSeconds: 86_400 },
+      email: { smtpUrl: "smtp://mailer:hunter2@127.0.0.1:2525", from: "Acme <team@acme.test>" },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ brandName: "Acme Cloud", invitationLifetime: { defaultSeconds: 86_400, maxSeconds: 2_592_000 } });
+    expect(patched.text).not.toContain("hunter2");
+    expect(patched.body).toMatchObject({ email: { smtpUrl: "smtp://mailer@127.0.0.1:2525", senderConfigured: true } });
+    const bad = await api.patch("/v1/settings", { invitationLifetime: { defaultSeconds: 99_000_000 } });
+    expect(bad.status).toBe(400);
+    expect((await api.patch("/v1/settings", { acceptUrl: "ftp://nope" })).status).toBe(400);
+    expect((await api.get("/v1/events?type=settings.updated")).text).not.toContain("hunter2");
+    await api.patch("/v1/settings", { email: { smtpUrl: null }, invitationLifetime: { defaultSeconds: 604_800 } });
+  });
+
+  it("creates tenants with their own admin key, isolated from the first", async () => {
+    const tenant = await api.post<{ tenant: { id: string }; apiKey: { key: string } }>("/v1/tenants", { name: "Umbrella" });
+    expect(tenant.status).toBe(201);
+    const theirs = client(ctx.app, tenant.body.apiKey.key);
+    expect((await theirs.post("/v1/organizations", { name: "Theirs" })).status).toBe(201);
+    const mine = await api.get<{ data: Array<{ name: string }> }>("/v1/organizations?limit=200");
+    expect(mine.body.data.map((o) => o.name)).not.toContain("Theirs");
+    const tenants = await api.get<{ data: Array<{ id: string }> }>("/v1/tenants");
+    expect(tenants.body.data.map((t) => t.id)).toContain(tenant.body.tenant.id);
+  });
+
+  it("binds API keys to users and records the last use", async () => {
+    const user = await api.post<{ id: string }>("/v1/users", { email: uniqueEmail("bound") });
+    const key = await api.post<{ key: string; apiKey: { id: string; userId: string; scopes: string[] } }>("/v1/api-keys", {
+      name: "bound",
+      userId: user.body.id,
+      scopes: ["invitations:read"],
+    });
+    expect(key.status).toBe(201);
+    expect(key.body.apiKey).toMatchObject({ userId: user.body.id, scopes: ["invitations:read"] });
+    expect((await client(ctx.app, key.body.key).get("/v1/invitations")).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 50));
+    const keys = await api.get<{ data: Array<{ id: string; lastUsedAt: string | null }> }>("/v1/api-keys");
+    expect(keys.body.data.find((k) => k.id === key.body.apiKey.id)?.lastUsedAt).toEqual(expect.any(String));
+    expect((await api.post("/v1/api-keys", { name: "x", userId: "usr_unknown" })).status).toBe(404);
+  });
+
+  it("captures invitation emails in the mailbox, with the accept link", async () => {
+    const org = await api.post<{ id: string }>("/v1/organizations", { name: "Mailers" });
+    const email = uniqueEmail("mailbox");
+    const inv = await api.post<{ acceptUrl: string }>("/v1/invitations", { organizationId: org.body.id, email });
+    expect(await ctx.usher.worker.drain()).toBeGreaterThan(0);
+    const mailbox = await api.get<{ data: Array<{ to: string; subject: string; text: string; headers: Record<string, string> }> }>(
+      `/v1/mailbox?to=${email.toUpperCase()}`,
+    );
+    expect(mailbox.body.data).toHaveLength(1);
+    expect(mailbox.body.data[0]?.text).toContain(inv.body.acceptUrl);
+    expect(mailbox.body.data[0]?.headers["Message-ID"]).toMatch(/^<msg_[A-Za-z0-9]+@usher>$/);
+    const after = await api.get<{ delivery: { status: string } }>(`/v1/invitations?email=${email}`);
+    expect(after.text).toContain('"status":"sent"');
+  });
+
+  it("serves health, readiness, metrics, the OpenAPI document and its reference page", async () => {
+    expect((await ctx.app.inject({ url: "/healthz" })).json()).toEqual({ status: "ok" });
+    expect((await ctx.app.inject({ url: "/readyz" })).json()).toEqual({ status: "ready", database: kind });
+    const metrics = await ctx.app.inject({ url: "/metrics" });
+    expect(metrics.body).toContain("usher_http_request_duration_seconds_bucket");
+    const openapi = (await ctx.app.inject({ url: "/openapi.json" })).json<{ openapi: string; paths: Record<string, unknown> }>();
+    expect(openapi.openapi).toBe("3.1.0");
+    for (const path of ["/v1/invitations", "/v1/invitations/batch", "/v1/public/invitations/accept", "/v1/organizations/{id}/members"]) {
+      expect(Object.keys(openapi.paths)).toContain(path);
+    }
+    const docs = await ctx.app.inject({ url: "/docs" });
+    expect(docs.headers["content-type"]).toMatch(/text\/html/);
+    expect(docs.body).toContain("/v1/invitations/{id}/resend");
+  });
+});
