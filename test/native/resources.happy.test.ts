@@ -32,7 +32,10 @@ describe.each(databaseKinds)("native resources (%s)", (kind) => {
     expect(user.body.email).toBe("lin@example.com");
     expect((await api.post("/v1/users", { email: "lin@EXAMPLE.com" })).status).toBe(409);
 
-    const added = await api.post<{ roleIds: string[] }>(`/v1/organizations/${org.body.id}/members`, { userId: user.body.id, roleIds: [admin.body.id] });
+    const added = await api.post<{ roleIds: string[] }>(`/v1/organizations/${org.body.id}/members`, {
+      userId: user.body.id,
+      roleIds: [admin.body.id],
+    });
     expect(added.status).toBe(201);
     expect((await api.post(`/v1/organizations/${org.body.id}/members`, { userId: user.body.id })).status).toBe(409);
     const set = await api.put<{ roleIds: string[] }>(`/v1/organizations/${org.body.id}/members/${user.body.id}/roles`, {
@@ -41,7 +44,9 @@ describe.each(databaseKinds)("native resources (%s)", (kind) => {
     expect(set.body.roleIds.sort()).toEqual([admin.body.id, viewer.body.id].sort());
     // Deleting a role takes it off memberships.
     expect((await api.delete(`/v1/roles/${admin.body.id}`)).status).toBe(204);
-    const members = await api.get<{ data: Array<{ userId: string; roles: Array<{ name: string }> }> }>(`/v1/organizations/${org.body.id}/members`);
+    const members = await api.get<{ data: Array<{ userId: string; roles: Array<{ name: string }> }> }>(
+      `/v1/organizations/${org.body.id}/members`,
+    );
     expect(members.body.data).toEqual([expect.objectContaining({ userId: user.body.id, roles: [{ id: viewer.body.id, name: "viewer" }] })]);
     expect((await api.delete(`/v1/organizations/${org.body.id}/members/${user.body.id}`)).status).toBe(204);
     expect((await api.get<{ data: unknown[] }>(`/v1/organizations/${org.body.id}/members`)).body.data).toEqual([]);
