@@ -15,6 +15,7 @@ import type { SettingsService } from "../settings/settings-service.js";
 import { isHttpUrl, isLocale } from "../settings/settings-service.js";
 import { type Invitation, toInvitation, type ViewContext } from "./invitation.js";
 import * as q from "./invitation-queries.js";
+import { PendingCounts } from "./pending-counts.js";
 
 export interface CreateInvitationsInput {
   organizationId: string;
@@ -72,6 +73,8 @@ export interface InvitationServiceDeps {
 const HOUR_MS = 3_600_000;
 
 export class InvitationService {
+  private readonly pendingCounts = new PendingCounts();
+
   constructor(private readonly deps: InvitationServiceDeps) {}
 
   /** One invitation; throws the item's error. */
@@ -178,7 +181,18 @@ export class InvitationService {
   ): Promise<{ emailsQueued: boolean }> {
     const { box, newId } = this.deps;
     const pendingCap = settings.limits.pendingPerOrganization;
-    const check = await q.precheckCreate(trx, tenantId, input.organizationId, common.inviterUserId, common.roleIds, pendingCap, now);
+    const pendingKey = `${tenantId}:${input.organizationId}`;
+    const known = this.pendingCounts.peek(pendingKey, now, pendingCap, candidates.length);
+    const check = await q.precheckCreate(
+      trx,
+      tenantId,
+      input.organizationId,
+      common.inviterUserId,
+      common.roleIds,
+      known === undefined ? pendingCap : 0,
+      now,
+    );
+    const pendingBefore = known ?? check.pending;
     if (!check.organization) {
       throw new AppError("organization_not_found", { detail: `organization ${input.organizationId} does not exist` });
     }
@@ -200,7 +214,7 @@ export class InvitationService {
     }
     if (atomic) throwIfFailed(candidates);
     let live = candidates.filter((c) => !c.error);
-    if (pendingCap > 0 && check.pending + live.length > pendingCap) {
+    if (pendingCap > 0 && pendingBefore + live.length > pendingCap) {
       throw new AppError("pending_limit_exceeded", {
         detail: `at most ${pendingCap} pending invitations per organization`,
         limit: "pendingPerOrganization",
@@ -299,6 +313,7 @@ export class InvitationService {
     }
 
     const created = rows.filter((r) => inserted.has(r.row.id as string));
+    if (pendingCap > 0) this.pendingCounts.record(pendingKey, pendingBefore + created.length, known === undefined ? now : undefined);
     for (const { item, row } of created) {
       item.invitation = toInvitation(row as InvitationRow, view, tokens.get(row.id as string));
     }

@@ -124,6 +124,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .unique()
     .where(sql.ref("status"), "=", "pending")
     .execute();
+  // Counting an organization's pending, unexpired invitations reads this index alone.
+  await db.schema
+    .createIndex("invitations_pending_expiry")
+    .on("invitations")
+    .columns(["tenant_id", "organization_id", "expires_at"])
+    .where(sql.ref("status"), "=", "pending")
+    .execute();
   await db.schema
     .createIndex("invitations_org_created")
     .on("invitations")

@@ -1,0 +1,188 @@
+import autocannon from "autocannon";
+import { BENCH_KEY, type BenchServer, call, freshPostgres, startBenchServer } from "./server.js";
+
+/**
+ * `npm run bench`: every scenario against a real server process on 127.0.0.1, 50 connections,
+ * 10 s measured after a 3 s warm-up. One line per scenario:
+ * requests/s, p50 and p99 latency, server CPU per request, peak server RSS.
+ */
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const only = process.argv.slice(2);
+
+interface Row {
+  scenario: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  cpuMsPerRequest: number;
+  peakRssMb: number;
+  note?: string;
+}
+
+type RequestFactory = () => { method: "GET" | "POST"; path: string; body?: string; headers?: Record<string, string> };
+
+async function load(server: BenchServer, make: RequestFactory, seconds: number) {
+  const instance = autocannon({
+    url: server.url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [
+      {
+        setupRequest: (request) => {
+          const next = make();
+          return { ...request, method: next.method, path: next.path, body: next.body, headers: { ...request.headers, ...next.headers } };
+        },
+      },
+    ],
+  });
+  return (await instance) as autocannon.Result;
+}
+
+async function measure(scenario: string, server: BenchServer, make: RequestFactory): Promise<Row> {
+  await load(server, make, WARMUP);
+  const cpuBefore = server.cpuMs();
+  const result = await load(server, make, DURATION);
+  const cpu = server.cpuMs() - cpuBefore;
+  const done = result.requests.total;
+  const bad = result.non2xx + result.errors + result.timeouts;
+  return {
+    scenario,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    cpuMsPerRequest: done > 0 ? cpu / done : 0,
+    peakRssMb: server.peakRssMb(),
+    ...(bad > 0 && { note: `${bad} non-2xx/errors` }),
+  };
+}
+
+const json = { "content-type": "application/json", authorization: `Bearer ${BENCH_KEY}` };
+let sequence = 0;
+
+async function createScenario(label: string, databaseUrl?: string): Promise<Row> {
+  const server = await startBenchServer(databaseUrl);
+  try {
+    const orgs: string[] = [];
+    for (let i = 0; i < 100; i++)
+      orgs.push((await call<{ id: string }>(`${server.url}/v1/organizations`, "POST", { name: `Org ${i}` })).id);
+    const role = await call<{ id: string }>(`${server.url}/v1/roles`, "POST", { name: "member" });
+    return await measure(label, server, () => {
+      sequence += 1;
+      return {
+        method: "POST",
+        path: "/v1/invitations",
+        headers: json,
+        body: JSON.stringify({
+          organizationId: orgs[sequence % orgs.length],
+          email: `user${sequence}@bench.example.com`,
+          roleIds: [role.id],
+        }),
+      };
+    });
+  } finally {
+    await server.stop();
+  }
+}
+
+async function seedInvitations(server: BenchServer, organizationId: string, count: number): Promise<string[]> {
+  const tokens: string[] = [];
+  for (let done = 0; done < count; done += 1000) {
+    const emails = Array.from({ length: Math.min(1000, count - done) }, (_, i) => `seed${done + i}.${organizationId}@bench.example.com`);
+    const res = await call<{ results: Array<{ invitation?: { acceptUrl: string } }> }>(`${server.url}/v1/invitations/batch`, "POST", {
+      organizationId,
+      emails,
+      sendEmail: false,
+    });
+    for (const r of res.results) if (r.invitation) tokens.push(new URL(r.invitation.acceptUrl).searchParams.get("token") ?? "");
+  }
+  return tokens;
+}
+
+async function unlimited(server: BenchServer) {
+  await call(`${server.url}/v1/settings`, "PATCH", {
+    limits: { invitationsPerOrganizationPerHour: 0, pendingPerOrganization: 0, membersPerOrganization: 0 },
+  });
+}
+
+async function listScenario(label: string, databaseUrl?: string): Promise<Row> {
+  const server = await startBenchServer(databaseUrl);
+  try {
+    await unlimited(server);
+    const org = await call<{ id: string }>(`${server.url}/v1/organizations`, "POST", { name: "Big" });
+    await seedInvitations(server, org.id, 100_000);
+    const first = await call<{ nextCursor: string }>(`${server.url}/v1/invitations?organizationId=${org.id}&limit=50`, "GET");
+    const paths = [
+      `/v1/invitations?organizationId=${org.id}&limit=50`,
+      `/v1/invitations?organizationId=${org.id}&limit=50&cursor=${first.nextCursor}`,
+    ];
+    return await measure(label, server, () => ({ method: "GET", path: paths[sequence++ % 2] ?? "", headers: json }));
+  } finally {
+    await server.stop();
+  }
+}
+
+async function acceptScenario(label: string, databaseUrl?: string): Promise<Row> {
+  const server = await startBenchServer(databaseUrl);
+  try {
+    await unlimited(server);
+    const orgs = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => call<{ id: string }>(`${server.url}/v1/organizations`, "POST", { name: `Accept ${i}` })),
+    );
+    const tokens: string[] = [];
+    for (const org of orgs) tokens.push(...(await seedInvitations(server, org.id, 6_000)));
+    let next = 0;
+    const row = await measure(label, server, () => ({
+      method: "POST",
+      path: "/v1/public/invitations/accept",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token: tokens[next++ % tokens.length] }),
+    }));
+    if (next > tokens.length) row.note = `${next - tokens.length} requests reused a token (409)`;
+    return row;
+  } finally {
+    await server.stop();
+  }
+}
+
+async function withPostgres<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const db = await freshPostgres(PG_URL);
+  try {
+    return await fn(db.url);
+  } finally {
+    await db.drop();
+  }
+}
+
+const scenarios: Array<[string, () => Promise<Row>]> = [
+  ["create-postgres", () => withPostgres((url) => createScenario("single create, PostgreSQL", url))],
+  ["create-sqlite", () => createScenario("single create, SQLite")],
+  ["list-postgres", () => withPostgres((url) => listScenario("list 50 of 100k, PostgreSQL", url))],
+  ["list-sqlite", () => listScenario("list 50 of 100k, SQLite")],
+  ["accept-postgres", () => withPostgres((url) => acceptScenario("public accept, PostgreSQL", url))],
+  ["accept-sqlite", () => acceptScenario("public accept, SQLite")],
+];
+
+function format(row: Row): string {
+  return [
+    row.scenario.padEnd(32),
+    `${row.rps.toFixed(0).padStart(7)} req/s`,
+    `p50 ${row.p50.toFixed(1).padStart(6)} ms`,
+    `p99 ${row.p99.toFixed(1).padStart(6)} ms`,
+    `cpu ${row.cpuMsPerRequest.toFixed(3)} ms/req`,
+    `rss ${row.peakRssMb.toFixed(0).padStart(4)} MB`,
+    row.note ?? "",
+  ].join("  ");
+}
+
+console.log(`usher bench: ${CONNECTIONS} connections, ${DURATION} s after ${WARMUP} s warm-up, 127.0.0.1`);
+for (const [name, scenario] of scenarios) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  try {
+    console.log(format(await scenario()));
+  } catch (error) {
+    console.log(`${name.padEnd(32)}  failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
