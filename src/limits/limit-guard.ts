@@ -52,7 +52,7 @@ export class LimitGuard {
 
   /**
    * Failed token attempts are counted per client address across the server: an unknown token
-   * names no tenant, so the limit is the default of the settings (ADR 0006).
+   * names no tenant, so the limit is the default of the settings (ADR 0005).
    */
   readonly tokenAttemptLimit = defaultSettings().limits.failedTokenAttemptsPerAddressPerMinute;
 

@@ -141,3 +141,18 @@ describe("log URL redaction", () => {
     expect(redactUrl("/v1/invitations/inv_0123456789abcdef")).toBe("/v1/invitations/inv_0123456789abcdef");
   });
 });
+
+describe("pending counts", () => {
+  it("asks the database when it has no fresh count or the organization nears its cap", async () => {
+    const { PendingCounts } = await import("../../src/invitations/pending-counts.js");
+    const counts = new PendingCounts();
+    expect(counts.peek("o", 0, 100, 1)).toBeUndefined();
+    counts.record("o", 10, 0);
+    expect(counts.peek("o", 1000, 100, 1)).toBe(10);
+    counts.record("o", 11, undefined);
+    expect(counts.peek("o", 1500, 100, 1)).toBe(11);
+    expect(counts.peek("o", 1500, 100, 80)).toBeUndefined();
+    expect(counts.peek("o", 2500, 100, 1)).toBeUndefined();
+    expect(counts.peek("o", 0, 0, 1)).toBe(0);
+  });
+});
