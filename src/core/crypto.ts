@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
+import { takeRandom } from "./ids.js";
 
 /**
  * Token and secret handling (ADR 0003). One server key (`USHER_SECRET`) derives two keys:
@@ -21,7 +22,7 @@ export class SecretBox {
 
   /** AES-256-GCM; output is `v1.<iv>.<tag>.<ciphertext>` in base64url. */
   encrypt(plain: string): string {
-    const iv = randomBytes(12);
+    const iv = takeRandom(12);
     const cipher = createCipheriv("aes-256-gcm", this.encryptionKey, iv);
     const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
     return `v1.${iv.toString("base64url")}.${cipher.getAuthTag().toString("base64url")}.${body.toString("base64url")}`;
@@ -38,7 +39,7 @@ export class SecretBox {
 
 /** 256 bits from the CSPRNG, base64url (43 characters). */
 export function newToken(): string {
-  return randomBytes(32).toString("base64url");
+  return takeRandom(32).toString("base64url");
 }
 
 /** API key secrets are high-entropy random strings, so a plain SHA-256 is a sufficient hash. */
