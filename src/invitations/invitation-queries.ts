@@ -9,6 +9,8 @@ export interface CreatePrecheck {
   inviter: boolean;
   roles: number;
   pending: number;
+  /** Whether `memberEmail` (when given) already belongs to a member. */
+  member: boolean;
 }
 
 /** Everything a create must know before it writes, in one round trip. */
@@ -20,6 +22,7 @@ export async function precheckCreate(
   roleIds: readonly string[],
   pendingCap: number,
   now: number,
+  memberEmail: string | null = null,
 ): Promise<CreatePrecheck> {
   const row = await db
     .selectNoFrom((eb) => [
@@ -53,6 +56,19 @@ export async function precheckCreate(
             )
             .select((p) => p.fn.countAll<number>().as("n"))
             .as("pending"),
+      memberEmail === null
+        ? sql<boolean>`0`.as("member")
+        : eb
+            .exists(
+              eb
+                .selectFrom("memberships as m")
+                .innerJoin("users as u", "u.id", "m.user_id")
+                .select("m.user_id")
+                .where("m.tenant_id", "=", tenantId)
+                .where("m.organization_id", "=", organizationId)
+                .where("u.email", "=", memberEmail),
+            )
+            .as("member"),
     ])
     .executeTakeFirstOrThrow();
   return {
@@ -60,6 +76,7 @@ export async function precheckCreate(
     inviter: Boolean(Number(row.inviter)),
     roles: Number(row.roles),
     pending: Number(row.pending),
+    member: Boolean(Number(row.member)),
   };
 }
 

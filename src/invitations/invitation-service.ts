@@ -191,6 +191,7 @@ export class InvitationService {
       common.roleIds,
       known === undefined ? pendingCap : 0,
       now,
+      candidates.length === 1 ? (candidates[0]?.email ?? null) : null,
     );
     const pendingBefore = known ?? check.pending;
     if (!check.organization) {
@@ -201,12 +202,16 @@ export class InvitationService {
       await this.explainMissingRoles(trx, tenantId, common.roleIds);
     }
 
-    const members = await q.findMemberEmails(
-      trx,
-      tenantId,
-      input.organizationId,
-      candidates.map((c) => c.email),
-    );
+    // One email (the common case) was checked by the precheck; a batch asks in one query.
+    const members =
+      candidates.length === 1
+        ? new Set(check.member ? [candidates[0]?.email] : [])
+        : await q.findMemberEmails(
+            trx,
+            tenantId,
+            input.organizationId,
+            candidates.map((c) => c.email),
+          );
     for (const item of candidates) {
       if (!item.error && members.has(item.email)) {
         item.error = itemError("invitee_already_member", emailPath(item.index), `${item.email} is already a member`);
