@@ -67,7 +67,7 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
   const members = new MemberService(db, clock, roles, events);
   const outbox = new Outbox(clock, ids);
   const invitations = new InvitationService({ db, clock, newId: ids, box, events, settings, outbox, limits, publicUrl: config.publicUrl });
-  const lifecycle = new LifecycleService({ db, clock, box, events, settings, outbox, limits, users, members, invitations });
+  const lifecycle = new LifecycleService({ db, clock, box, events, settings, outbox, limits, users, members, invitations, roles });
   const idempotency = new IdempotencyService(db, clock);
   const mailbox = new MailboxService(db);
 

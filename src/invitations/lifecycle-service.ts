@@ -1,13 +1,14 @@
 import type { Clock } from "../core/clock.js";
 import type { SecretBox } from "../core/crypto.js";
-import { AppError } from "../core/errors.js";
+import { AppError, validationError } from "../core/errors.js";
 import type { Db } from "../db/database.js";
 import type { InvitationRow } from "../db/schema.js";
 import type { Outbox } from "../email/outbox.js";
 import type { Actor, EventService } from "../events/event-service.js";
 import type { LimitGuard } from "../limits/limit-guard.js";
 import type { MemberService, Membership } from "../members/member-service.js";
-import type { SettingsService } from "../settings/settings-service.js";
+import type { RoleService } from "../roles/role-service.js";
+import { isHttpUrl, type SettingsService } from "../settings/settings-service.js";
 import type { User, UserService } from "../users/user-service.js";
 import { effectiveStatus, type Invitation, toInvitation } from "./invitation.js";
 import * as q from "./invitation-queries.js";
@@ -40,6 +41,13 @@ export interface LifecycleDeps {
   users: UserService;
   members: MemberService;
   invitations: InvitationService;
+  roles: RoleService;
+}
+
+/** What may change on a pending invitation; absent fields stay as they are. */
+export interface InvitationChanges {
+  roleIds?: string[];
+  redirectUrl?: string | null;
 }
 
 /**
@@ -282,5 +290,32 @@ export class LifecycleService {
     const status = effectiveStatus(row, now);
     if (status === "expired") throw new AppError("invitation_expired", { detail: "the invitation has expired" });
     throw new AppError("invitation_not_pending", { detail: `the invitation is ${status}` });
+  }
+
+  /**
+   * Changes a pending invitation's roles or redirect URL: one conditional write (pending and
+   * unexpired), the roles checked in the same transaction, and an `invitation.updated` event.
+   */
+  async update(tenantId: string, actor: Actor, id: string, changes: InvitationChanges): Promise<Invitation> {
+    const { redirectUrl } = changes;
+    if (redirectUrl !== undefined && redirectUrl !== null && !isHttpUrl(redirectUrl)) {
+      throw validationError("/redirectUrl", "must be an http or https URL");
+    }
+    const roleIds = changes.roleIds === undefined ? undefined : [...new Set(changes.roleIds)];
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (trx) => {
+      const row = await q.transitionPending(trx, tenantId, id, now, {
+        ...(roleIds !== undefined && { role_ids: JSON.stringify(roleIds) }),
+        ...(redirectUrl !== undefined && { redirect_url: redirectUrl }),
+      });
+      if (!row) await this.explainNotPending(trx, tenantId, id, now);
+      if (roleIds !== undefined) await this.deps.roles.findAll(trx, tenantId, roleIds);
+      await this.deps.events.record(trx, tenantId, actor, "invitation.updated", {
+        organizationId: row?.organization_id ?? null,
+        invitationId: id,
+        data: { ...(roleIds !== undefined && { roleIds }), ...(redirectUrl !== undefined && { redirectUrl }) },
+      });
+    });
+    return this.deps.invitations.get(tenantId, id);
   }
 }
