@@ -86,7 +86,7 @@ export async function invitationRoutes(app: NativeApp, usher: Usher): Promise<vo
       schema: { hide, params: IdParams, querystring: InvitationUrlQuery, body: UpdateBody, response: { 200: InvitationObject } },
       // LoginRadius's own example sends `{}`; a PUT without a body changes only what the query says.
       preValidation: async (request) => {
-        request.body = canonicalizeBody(request.body ?? {}, UPDATE_FIELDS) as typeof request.body;
+        request.body = canonicalizeBody(request.body === undefined ? {} : request.body, UPDATE_FIELDS) as typeof request.body;
       },
     },
     async (request) => {
