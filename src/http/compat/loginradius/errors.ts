@@ -51,11 +51,11 @@ export const DOCUMENTED = {
 const INVALID_PARAMETER = { ErrorCode: 908, Message: "A parameter is not formatted correctly" } as const;
 
 /** Core field names as LoginRadius callers know them. */
-const PARAMETER_NAMES: Record<string, string> = {
-  organizationId: "orgId",
-  inviterUserId: "inviterUid",
-  redirectUrl: "invitation_url",
-};
+const PARAMETER_NAMES = new Map([
+  ["organizationId", "orgId"],
+  ["inviterUserId", "inviterUid"],
+  ["redirectUrl", "invitation_url"],
+]);
 
 type Render = (error: AppError) => RenderedError;
 
@@ -81,7 +81,7 @@ const validation: Render = (error) => {
     .find((segment) => segment !== "");
   if (!first || name === undefined) return { status: 400, body: DOCUMENTED.postBodyInvalid };
   const required = first.message.startsWith("must have required property");
-  return invalidParameter(PARAMETER_NAMES[name] ?? name, first.message, required);
+  return invalidParameter(PARAMETER_NAMES.get(name) ?? name, first.message, required);
 };
 
 /** 429 / 1101; the Description names the limit that was reached. */
