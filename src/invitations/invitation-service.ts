@@ -396,7 +396,7 @@ export class InvitationService {
       .set((eb) => ({
         expires_at: common.expiresAt,
         updated_at: now,
-        role_ids: JSON.stringify(common.roleIds),
+        ...(common.rolesGiven && { role_ids: JSON.stringify(common.roleIds) }),
         ...(common.redirectUrl !== null && { redirect_url: common.redirectUrl }),
         ...(common.sendEmail && {
           send_count: eb("send_count", "+", 1),
@@ -450,6 +450,7 @@ export class InvitationService {
     return {
       expiresAt,
       roleIds: [...new Set(input.roleIds ?? [])],
+      rolesGiven: input.roleIds !== undefined,
       inviterUserId: input.inviterUserId ?? null,
       redirectUrl: input.redirectUrl ?? null,
       acceptUrl: input.acceptUrl ?? null,
@@ -490,6 +491,8 @@ export class InvitationService {
 interface CommonFields {
   expiresAt: number;
   roleIds: string[];
+  /** A refresh replaces the roles only when the request names them. */
+  rolesGiven: boolean;
   inviterUserId: string | null;
   redirectUrl: string | null;
   acceptUrl: string | null;

@@ -96,8 +96,14 @@ describe.each(databaseKinds)("LoginRadius scenario (%s)", (kind) => {
     expect(again.body.ExpirationDate).not.toBe(sent.body.ExpirationDate);
     expect(again.body.CreatedDate).toBe(sent.body.CreatedDate);
     expect((await lr.get<{ Data: LrInvitation[] }>(`?orgid=${org.organizationId}`)).body.Data).toHaveLength(2);
+    expect(await mailTo(email)).toHaveLength(3);
+
+    // A send that names no roles keeps the invitation's roles.
+    const keep = await lr.send<LrInvitation>({ email, orgId: org.organizationId });
+    expect(keep.status).toBe(200);
+    expect(keep.body).toMatchObject({ Id: sent.body.Id, RoleIds: [org.roleId] });
     const mails = await mailTo(email);
-    expect(mails).toHaveLength(3);
+    expect(mails).toHaveLength(4);
 
     // update: roles and the redirect, while pending.
     const second = await api.post<{ id: string }>("/v1/roles", { name: "scenario-admin" });
