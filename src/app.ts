@@ -2,6 +2,7 @@ import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Usher } from "./container.js";
+import { elasticApi } from "./http/compat/elastic/index.js";
 import { nativeApi } from "./http/native/index.js";
 import { ProblemSchema } from "./http/native/schemas.js";
 import { operationsRoutes } from "./http/operations.js";
@@ -32,5 +33,6 @@ export async function buildApp(usher: Usher): Promise<FastifyInstance> {
 
   await operationsRoutes(app, usher);
   await app.register(nativeApi, { prefix: "/v1", usher });
+  await app.register(elasticApi, { prefix: "/api/v1", usher });
   return app;
 }

@@ -1,0 +1,90 @@
+import type { FastifyRequest } from "fastify";
+import type { Usher } from "../../../container.js";
+import { AppError, isAppError } from "../../../core/errors.js";
+import type { InvitationRow } from "../../../db/schema.js";
+import { actorOf, type NativeApp } from "../../native/types.js";
+import { invitationNotFound, readTokenList, requireOrganization, VISIBLE_STATUSES } from "./lookups.js";
+import { OrganizationParams, OrganizationRestParams, RestParams } from "./schemas.js";
+import { organizationInvitationView } from "./view.js";
+
+/** Elastic lists every open invitation at once; this bounds one answer. */
+const LIST_LIMIT = 10_000;
+const ACCEPT_SUFFIX = "/_accept";
+
+/** The visible invitation a token names in the caller's tenant. */
+async function findVisible(usher: Usher, tenantId: string, token: string): Promise<InvitationRow> {
+  const row = token.includes("/") ? undefined : (await usher.invitationTokens.findByTokens(tenantId, [token])).get(token);
+  if (!row || !VISIBLE_STATUSES.includes(row.status)) throw invitationNotFound();
+  return row;
+}
+
+/** A key whose user was deleted is as good as unbound. */
+function unlessUserMissing(error: unknown): null {
+  if (isAppError(error) && error.code === "user_not_found") return null;
+  throw error;
+}
+
+function routeNotFound(request: FastifyRequest): AppError {
+  return new AppError("route_not_found", { detail: `no route ${request.method} ${request.url.split("?")[0]}` });
+}
+
+/** List, get, delete and accept: the token is the invitation's identifier (ADR 0031). */
+export async function invitationRoutes(app: NativeApp, usher: Usher): Promise<void> {
+  app.get(
+    "/organizations/:organization_id/invitations",
+    { config: { scope: "invitations:read" }, schema: { hide: true, params: OrganizationParams } },
+    async (request) => {
+      const { tenantId } = request.auth;
+      const organization = await requireOrganization(usher, tenantId, request.params.organization_id);
+      const open = await usher.invitationTokens.listLatestOpen(tenantId, organization.id, LIST_LIMIT);
+      return {
+        invitations: open.flatMap((invitation) =>
+          invitation.token ? [organizationInvitationView(invitation, organization, invitation.token)] : [],
+        ),
+      };
+    },
+  );
+
+  app.delete(
+    "/organizations/:organization_id/invitations/*",
+    { config: { scope: "invitations:write" }, schema: { hide: true, params: OrganizationRestParams } },
+    async (request) => {
+      const { tenantId } = request.auth;
+      const tokens = readTokenList(request.params["*"]);
+      const organization = await requireOrganization(usher, tenantId, request.params.organization_id);
+      await usher.invitationTokens.deleteByTokens(tenantId, actorOf(request), organization.id, tokens, {
+        statuses: [...VISIBLE_STATUSES],
+        tokenPath: (i) => `/invitation_tokens/${i}`,
+      });
+      return {};
+    },
+  );
+
+  app.get(
+    "/organizations/invitations/*",
+    { config: { scope: "invitations:read" }, schema: { hide: true, params: RestParams } },
+    async (request) => {
+      const token = request.params["*"];
+      const row = await findVisible(usher, request.auth.tenantId, token);
+      const [invitation, organization] = await Promise.all([
+        usher.invitations.get(row.tenant_id, row.id),
+        requireOrganization(usher, row.tenant_id, row.organization_id),
+      ]);
+      return organizationInvitationView(invitation, organization, token);
+    },
+  );
+
+  // The invitee accepts with a key bound to their own user; no scope is needed (ADR 0032).
+  app.post("/organizations/invitations/*", { schema: { hide: true, params: RestParams } }, async (request) => {
+    const rest = request.params["*"];
+    if (!rest.endsWith(ACCEPT_SUFFIX)) throw routeNotFound(request);
+    const token = rest.slice(0, -ACCEPT_SUFFIX.length);
+    const { tenantId, userId } = request.auth;
+    const user = userId ? await usher.users.get(tenantId, userId).catch(unlessUserMissing) : null;
+    if (!user) throw new AppError("unauthorized", { detail: "accept with an API key bound to the invited user" });
+    const row = await findVisible(usher, tenantId, token);
+    if (row.email !== user.email) throw new AppError("invitee_email_mismatch", { detail: "the key's user is not the invited email" });
+    await usher.lifecycle.accept(row, user, actorOf(request));
+    return {};
+  });
+}
