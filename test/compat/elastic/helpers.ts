@@ -102,3 +102,8 @@ export function isBasicFailedReply(answer: Answer<unknown>): boolean {
   const codes = [...new Set(body.errors.map((e) => e.code))].join(",");
   return wellFormed && answer.headers["x-cloud-error-codes"] === codes;
 }
+
+/** The messages of a BasicFailedReply, in order. */
+export function failureMessages(answer: Answer<unknown>): string[] {
+  return (answer.body as FailedReply).errors.map((e) => e.message);
+}

@@ -2,6 +2,7 @@ import Ajv from "ajv";
 import type { Usher } from "../../../container.js";
 import { AppError } from "../../../core/errors.js";
 import { authorize, credentialFromHeader } from "../../auth.js";
+import type { FrameworkErrorRoutes } from "../../framework-error-routes.js";
 import type { NativeApp } from "../../native/types.js";
 import { createInvitationsRoute } from "./create-invitations-route.js";
 import { elasticErrorHandler, sendFailure } from "./errors.js";
@@ -11,10 +12,11 @@ import { invitationRoutes } from "./invitation-routes.js";
  * The Elastic-Cloud-compatible dialect under `/api/v1` (COMPAT.md §C, ADR 0030):
  * `Authorization: ApiKey <key>`, `BasicFailedReply` errors with `x-cloud-error-codes`.
  */
-export async function elasticApi(app: NativeApp, options: { usher: Usher }): Promise<void> {
+export async function elasticApi(app: NativeApp, options: { usher: Usher; frameworkErrors: FrameworkErrorRoutes }): Promise<void> {
   const { usher } = options;
   app.decorateRequest("auth", null as never);
   app.setErrorHandler(elasticErrorHandler);
+  options.frameworkErrors.add(app.prefix, elasticErrorHandler);
   app.setNotFoundHandler((request, reply) =>
     sendFailure(reply, new AppError("route_not_found", { detail: `no route ${request.method} ${request.url.split("?")[0]}` })),
   );
@@ -23,9 +25,10 @@ export async function elasticApi(app: NativeApp, options: { usher: Usher }): Pro
   const ajv = new Ajv.default({ allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false });
   app.setValidatorCompiler(({ schema }) => ajv.compile(schema));
 
-  // An empty body sent as JSON (an `_accept` or `DELETE` from a generic client) is no body.
+  // Only JSON is read (anything else is 415). An empty body sent as JSON (an `_accept` or
+  // `DELETE` from a generic client) is no body.
   const parseJson = app.getDefaultJsonParser("error", "error");
-  app.removeContentTypeParser("application/json");
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     const text = body.toString();
     if (text.length === 0) done(null, undefined);

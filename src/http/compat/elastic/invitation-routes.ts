@@ -13,7 +13,7 @@ const ACCEPT_SUFFIX = "/_accept";
 
 /** The visible invitation a token names in the caller's tenant. */
 async function findVisible(usher: Usher, tenantId: string, token: string): Promise<InvitationRow> {
-  const row = token.includes("/") ? undefined : (await usher.invitationTokens.findByTokens(tenantId, [token])).get(token);
+  const row = (await usher.invitationTokens.findByTokens(tenantId, [token])).get(token);
   if (!row || !VISIBLE_STATUSES.includes(row.status)) throw invitationNotFound();
   return row;
 }
@@ -65,6 +65,7 @@ export async function invitationRoutes(app: NativeApp, usher: Usher): Promise<vo
     { config: { scope: "invitations:read" }, schema: { hide: true, params: RestParams } },
     async (request) => {
       const token = request.params["*"];
+      if (token.includes("/")) throw routeNotFound(request);
       const row = await findVisible(usher, request.auth.tenantId, token);
       const [invitation, organization] = await Promise.all([
         usher.invitations.get(row.tenant_id, row.id),
@@ -77,8 +78,8 @@ export async function invitationRoutes(app: NativeApp, usher: Usher): Promise<vo
   // The invitee accepts with a key bound to their own user; no scope is needed (ADR 0032).
   app.post("/organizations/invitations/*", { schema: { hide: true, params: RestParams } }, async (request) => {
     const rest = request.params["*"];
-    if (!rest.endsWith(ACCEPT_SUFFIX)) throw routeNotFound(request);
     const token = rest.slice(0, -ACCEPT_SUFFIX.length);
+    if (!rest.endsWith(ACCEPT_SUFFIX) || token.includes("/")) throw routeNotFound(request);
     const { tenantId, userId } = request.auth;
     const user = userId ? await usher.users.get(tenantId, userId).catch(unlessUserMissing) : null;
     if (!user) throw new AppError("unauthorized", { detail: "accept with an API key bound to the invited user" });
