@@ -2,7 +2,7 @@ import type { Clock } from "../core/clock.js";
 import type { SecretBox } from "../core/crypto.js";
 import { AppError } from "../core/errors.js";
 import type { Db } from "../db/database.js";
-import type { InvitationRow, InvitationStatus } from "../db/schema.js";
+import type { InvitationStatus } from "../db/schema.js";
 import type { Actor, EventService } from "../events/event-service.js";
 import type { SettingsService } from "../settings/settings-service.js";
 import { type Invitation, toInvitation } from "./invitation.js";
@@ -31,24 +31,6 @@ export interface DeleteByTokensOptions {
  */
 export class InvitationTokenService {
   constructor(private readonly deps: InvitationTokenDeps) {}
-
-  /** The invitations of this tenant that these tokens name, keyed by token; misses are absent. */
-  async findByTokens(tenantId: string, tokens: readonly string[]): Promise<Map<string, InvitationRow>> {
-    const byHash = this.hashTokens(tokens);
-    const found = new Map<string, InvitationRow>();
-    if (byHash.size === 0) return found;
-    const rows = await this.deps.db
-      .selectFrom("invitations")
-      .selectAll()
-      .where("tenant_id", "=", tenantId)
-      .where("token_hash", "in", [...byHash.keys()])
-      .execute();
-    for (const row of rows) {
-      const token = byHash.get(row.token_hash);
-      if (token !== undefined) found.set(token, row);
-    }
-    return found;
-  }
 
   /**
    * Deletes every invitation of the organization named by `tokens` in one transaction, or none:
@@ -129,10 +111,6 @@ export class InvitationTokenService {
       .execute();
     const view = this.deps.invitations.viewContext(await this.deps.settings.get(tenantId), this.deps.clock.now());
     return rows.map((row) => toInvitation(row, view));
-  }
-
-  private hashTokens(tokens: readonly string[]): Map<string, string> {
-    return new Map(tokens.map((token) => [this.deps.box.lookupHash(token), token]));
   }
 }
 

@@ -86,4 +86,14 @@ describe.each(databaseKinds)("Elastic dialect, authentication (%s)", (kind) => {
     expectFailure(last, 429, [{ code: "root.rate_limit_exceeded" }]);
     expect(Number(last.headers["retry-after"])).toBeGreaterThan(0);
   });
+
+  it("counts unknown tokens as failed attempts for the address and answers 429 past the limit", async () => {
+    const limit = ctx.usher.limits.tokenAttemptLimit;
+    const unknown = (i: number) => `${"Z".repeat(40)}${String(i).padStart(3, "0")}`;
+    for (let i = 0; i < limit; i += 1) expect((await seed.api.get(unknown(i))).status).toBe(404);
+    const refused = await seed.api.get(unknown(limit));
+    expectFailure(refused, 429, [{ code: "root.rate_limit_exceeded" }]);
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+    expectFailure(await seed.api.remove(seed.organizationId, [unknown(0)]), 429, [{ code: "root.rate_limit_exceeded" }]);
+  });
 });

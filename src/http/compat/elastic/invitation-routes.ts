@@ -11,10 +11,17 @@ import { organizationInvitationView } from "./view.js";
 const LIST_LIMIT = 10_000;
 const ACCEPT_SUFFIX = "/_accept";
 
-/** The visible invitation a token names in the caller's tenant. */
-async function findVisible(usher: Usher, tenantId: string, token: string): Promise<InvitationRow> {
-  const row = (await usher.invitationTokens.findByTokens(tenantId, [token])).get(token);
-  if (!row || !VISIBLE_STATUSES.includes(row.status)) throw invitationNotFound();
+/**
+ * The visible invitation a token names in the caller's tenant. A miss counts as a failed token
+ * attempt for the client address, as on the invitee's own endpoints (ADR 0031).
+ */
+async function findVisible(usher: Usher, request: FastifyRequest, token: string): Promise<InvitationRow> {
+  const row = await usher.lifecycle.findByToken(token, request.ip);
+  if (row.tenant_id !== request.auth.tenantId) {
+    await usher.limits.recordFailedTokenAttempt(request.ip);
+    throw invitationNotFound();
+  }
+  if (!VISIBLE_STATUSES.includes(row.status)) throw invitationNotFound();
   return row;
 }
 
@@ -52,10 +59,16 @@ export async function invitationRoutes(app: NativeApp, usher: Usher): Promise<vo
       const { tenantId } = request.auth;
       const tokens = readTokenList(request.params["*"]);
       const organization = await requireOrganization(usher, tenantId, request.params.organization_id);
-      await usher.invitationTokens.deleteByTokens(tenantId, actorOf(request), organization.id, tokens, {
-        statuses: [...VISIBLE_STATUSES],
-        tokenPath: (i) => `/invitation_tokens/${i}`,
-      });
+      await usher.limits.requireTokenAttemptsLeft(request.ip);
+      await usher.invitationTokens
+        .deleteByTokens(tenantId, actorOf(request), organization.id, tokens, {
+          statuses: [...VISIBLE_STATUSES],
+          tokenPath: (i) => `/invitation_tokens/${i}`,
+        })
+        .catch(async (error: unknown) => {
+          if (isAppError(error) && error.code === "invitation_not_found") await usher.limits.recordFailedTokenAttempt(request.ip);
+          throw error;
+        });
       return {};
     },
   );
@@ -66,7 +79,7 @@ export async function invitationRoutes(app: NativeApp, usher: Usher): Promise<vo
     async (request) => {
       const token = request.params["*"];
       if (token.includes("/")) throw routeNotFound(request);
-      const row = await findVisible(usher, request.auth.tenantId, token);
+      const row = await findVisible(usher, request, token);
       const [invitation, organization] = await Promise.all([
         usher.invitations.get(row.tenant_id, row.id),
         requireOrganization(usher, row.tenant_id, row.organization_id),
@@ -83,7 +96,7 @@ export async function invitationRoutes(app: NativeApp, usher: Usher): Promise<vo
     const { tenantId, userId } = request.auth;
     const user = userId ? await usher.users.get(tenantId, userId).catch(unlessUserMissing) : null;
     if (!user) throw new AppError("unauthorized", { detail: "accept with an API key bound to the invited user" });
-    const row = await findVisible(usher, tenantId, token);
+    const row = await findVisible(usher, request, token);
     if (row.email !== user.email) throw new AppError("invitee_email_mismatch", { detail: "the key's user is not the invited email" });
     await usher.lifecycle.accept(row, user, actorOf(request));
     return {};
