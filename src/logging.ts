@@ -2,11 +2,14 @@ import type { LoggerOptions } from "pino";
 
 /** Query parameters and path segments that carry credentials or invitation tokens. */
 const SECRET_PARAMS = /([?&](?:token|apisecret|apikey|api_key|secret|client_secret|access_token|key)=)[^&#]*/gi;
-/** Invitation tokens are 43 base64url characters; ids are at most 21. */
-const LONG_SEGMENT = /\/[A-Za-z0-9_-]{32,}(?=\/|$|\?|,)/g;
+/**
+ * Invitation tokens are 43 base64url characters; ids are at most 21. A path segment may list
+ * several tokens separated by commas (Elastic's delete), plain or percent-encoded, with spaces.
+ */
+const LONG_SEGMENT = /(\/|,|%[0-9A-Fa-f]{2})[A-Za-z0-9_-]{32,}(?=\/|$|\?|,|%[0-9A-Fa-f]{2})/g;
 
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_PARAMS, "$1[REDACTED]").replace(LONG_SEGMENT, "/[REDACTED]");
+  return url.replace(SECRET_PARAMS, "$1[REDACTED]").replace(LONG_SEGMENT, "$1[REDACTED]");
 }
 
 export interface SerializableRequest {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestContext, databaseKinds, type TestContext, tokenOf, uniqueEmail } from "../../helpers/harness.js";
-import { boundUser, elasticClient, expectFailure, seedElastic } from "./helpers.js";
+import { boundUser, elasticClient, expectFailure, failureMessages, seedElastic } from "./helpers.js";
 
 const NOT_FOUND = [{ code: "organization.invitation_not_found" }];
 const INVALID_AUTH = [{ code: "root.invalid_authentication" }];
@@ -126,7 +126,9 @@ describe.each(databaseKinds)("Elastic dialect, token errors: get, delete, accept
   });
 
   it("answers router-level failures (a broken escape, an over-long path segment) as BasicFailedReply", async () => {
-    expectFailure(await seed.api.call("GET", "/organizations/invitations/%zz"), 400, [{ code: "root.invalid_data" }]);
+    const broken = await seed.api.call("GET", "/organizations/invitations/%zz");
+    expectFailure(broken, 400, [{ code: "root.invalid_data" }]);
+    expect(failureMessages(broken)).toEqual(["the URL is not valid"]);
     expectFailure(await seed.api.call("GET", `/organizations/${"o".repeat(300)}/invitations`), 400, [{ code: "root.invalid_data" }]);
     // Outside the prefix Fastify's own answer stays.
     const native = await ctx.app.inject({

@@ -49,7 +49,7 @@ const BY_CODE = {
   service_unavailable: { status: 503, code: "root.service_unavailable" },
 } as const satisfies Partial<Record<ErrorCode, Mapping>>;
 
-/** The vendor's own sentences where its documentation gives one. */
+/** The seed's sentences for its codes, and plain ones for the codes this dialect adds. */
 const MESSAGES: Record<string, string> = {
   [INVALID_EMAIL_CODE]: "Invitation email was not valid.",
   "organization.invitation_already_exists": "Invitation already sent.",

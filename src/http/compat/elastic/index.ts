@@ -1,12 +1,12 @@
 import Ajv from "ajv";
 import type { Usher } from "../../../container.js";
-import { AppError } from "../../../core/errors.js";
 import { authorize, credentialFromHeader } from "../../auth.js";
 import type { FrameworkErrorRoutes } from "../../framework-error-routes.js";
 import type { NativeApp } from "../../native/types.js";
 import { createInvitationsRoute } from "./create-invitations-route.js";
 import { elasticErrorHandler, sendFailure } from "./errors.js";
 import { invitationRoutes } from "./invitation-routes.js";
+import { routeNotFound } from "./lookups.js";
 
 /**
  * The Elastic-Cloud-compatible dialect under `/api/v1` (COMPAT.md §C, ADR 0030):
@@ -17,9 +17,7 @@ export async function elasticApi(app: NativeApp, options: { usher: Usher; framew
   app.decorateRequest("auth", null as never);
   app.setErrorHandler(elasticErrorHandler);
   options.frameworkErrors.add(app.prefix, elasticErrorHandler);
-  app.setNotFoundHandler((request, reply) =>
-    sendFailure(reply, new AppError("route_not_found", { detail: `no route ${request.method} ${request.url.split("?")[0]}` })),
-  );
+  app.setNotFoundHandler((request, reply) => sendFailure(reply, routeNotFound(request)));
 
   // Every schema failure is reported, not only the first, so one answer lists them all.
   const ajv = new Ajv.default({ allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false });

@@ -3,7 +3,7 @@ import type { Usher } from "../../../container.js";
 import { AppError, isAppError } from "../../../core/errors.js";
 import type { InvitationRow } from "../../../db/schema.js";
 import { actorOf, type NativeApp } from "../../native/types.js";
-import { invitationNotFound, readTokenList, requireOrganization, VISIBLE_STATUSES } from "./lookups.js";
+import { invitationNotFound, readTokenList, requireOrganization, routeNotFound, VISIBLE_STATUSES } from "./lookups.js";
 import { OrganizationParams, OrganizationRestParams, RestParams } from "./schemas.js";
 import { organizationInvitationView } from "./view.js";
 
@@ -29,10 +29,6 @@ async function findVisible(usher: Usher, request: FastifyRequest, token: string)
 function unlessUserMissing(error: unknown): null {
   if (isAppError(error) && error.code === "user_not_found") return null;
   throw error;
-}
-
-function routeNotFound(request: FastifyRequest): AppError {
-  return new AppError("route_not_found", { detail: `no route ${request.method} ${request.url.split("?")[0]}` });
 }
 
 /** List, get, delete and accept: the token is the invitation's identifier (ADR 0031). */

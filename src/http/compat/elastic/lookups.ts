@@ -1,6 +1,8 @@
+import type { FastifyRequest } from "fastify";
 import type { Usher } from "../../../container.js";
 import { AppError, validationError } from "../../../core/errors.js";
 import type { InvitationStatus } from "../../../db/schema.js";
+import { redactUrl } from "../../../logging.js";
 import type { OrganizationSummary } from "./view.js";
 
 /** Ids Usher hands out; anything else cannot name an organization and is not looked up. */
@@ -31,4 +33,9 @@ export function readTokenList(text: string): string[] {
 
 export function invitationNotFound(): AppError {
   return new AppError("invitation_not_found", { detail: "no invitation matches this token" });
+}
+
+export function routeNotFound(request: FastifyRequest): AppError {
+  // The path may hold tokens: they never go back out in an error.
+  return new AppError("route_not_found", { detail: `no route ${request.method} ${redactUrl(request.url.split("?")[0] ?? "")}` });
 }
