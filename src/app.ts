@@ -3,7 +3,9 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Usher } from "./container.js";
 import { AppError } from "./core/errors.js";
+import { elasticApi } from "./http/compat/elastic/index.js";
 import { LOGINRADIUS_PREFIX, loginRadiusApi } from "./http/compat/loginradius/index.js";
+import { FrameworkErrorRoutes } from "./http/framework-error-routes.js";
 import { nativeApi } from "./http/native/index.js";
 import { sendProblem } from "./http/native/problem.js";
 import { ProblemSchema } from "./http/native/schemas.js";
@@ -13,12 +15,14 @@ import { redactUrl } from "./logging.js";
 
 /** Builds the HTTP application around a composed Usher; it does not listen (see server.ts). */
 export async function buildApp(usher: Usher): Promise<FastifyInstance> {
+  const frameworkErrors = new FrameworkErrorRoutes();
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast keeps the instance type Fastify's default.
     loggerInstance: usher.log as FastifyBaseLogger,
     bodyLimit: 1_048_576,
     requestIdHeader: false,
     return503OnClosing: true,
+    frameworkErrors: frameworkErrors.handle,
   }).withTypeProvider<TypeBoxTypeProvider>();
   installValidators(app);
   app.addSchema(ProblemSchema);
@@ -44,5 +48,6 @@ export async function buildApp(usher: Usher): Promise<FastifyInstance> {
   await operationsRoutes(app, usher);
   await app.register(nativeApi, { prefix: "/v1", usher });
   await app.register(loginRadiusApi, { prefix: LOGINRADIUS_PREFIX, usher });
+  await app.register(elasticApi, { prefix: "/api/v1", usher, frameworkErrors });
   return app;
 }

@@ -16,6 +16,7 @@ import type { MailTransport } from "./email/transport.js";
 import { EventService } from "./events/event-service.js";
 import { IdempotencyService } from "./idempotency/idempotency-service.js";
 import { InvitationService } from "./invitations/invitation-service.js";
+import { InvitationTokenService } from "./invitations/invitation-token-service.js";
 import { LifecycleService } from "./invitations/lifecycle-service.js";
 import { LimitGuard } from "./limits/limit-guard.js";
 import { loggerOptions } from "./logging.js";
@@ -68,6 +69,7 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
   const outbox = new Outbox(clock, ids);
   const invitations = new InvitationService({ db, clock, newId: ids, box, events, settings, outbox, limits, publicUrl: config.publicUrl });
   const lifecycle = new LifecycleService({ db, clock, box, events, settings, outbox, limits, users, members, invitations, roles });
+  const invitationTokens = new InvitationTokenService({ db, clock, box, events, settings, invitations });
   const idempotency = new IdempotencyService(db, clock);
   const mailbox = new MailboxService(db);
 
@@ -113,6 +115,7 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
     outbox,
     invitations,
     lifecycle,
+    invitationTokens,
     idempotency,
     mailbox,
     worker,

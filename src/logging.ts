@@ -2,8 +2,11 @@ import type { LoggerOptions } from "pino";
 
 /** Query parameters and path segments that carry credentials or invitation tokens. */
 const SECRET_PARAMS = /([?&](?:token|apisecret|apikey|api_key|secret|client_secret|access_token|key)=)[^&#]*/gi;
-/** Invitation tokens are 43 base64url characters; ids are at most 21. */
-const LONG_SEGMENT = /(^|[/,=])[A-Za-z0-9_-]{32,}(?=$|[/?,&#])/g;
+/**
+ * Invitation tokens are 43 base64url characters; ids are at most 21. A path segment may list
+ * several tokens separated by commas (Elastic's delete), plain or percent-encoded, with spaces.
+ */
+const LONG_SEGMENT = /(^|\/|,|=|%[0-9A-Fa-f]{2})[A-Za-z0-9_-]{32,}(?=$|[/?,&#]|%[0-9A-Fa-f]{2})/g;
 
 /** Field names whose values are credentials, redacted at the top level and one level down. */
 const SECRET_FIELDS = ["token", "apisecret", "secret", "key", "client_secret", "access_token", "password", "smtpUrl"];

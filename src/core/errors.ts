@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   email_sender_not_configured: { status: 501, title: "No email sender is configured" },
   internal_error: { status: 500, title: "Internal error" },
   service_unavailable: { status: 503, title: "Service unavailable" },
+  inviter_not_member: { status: 403, title: "The inviter is not a member of the organization" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -33,6 +33,9 @@ export function toAppError(error: unknown): AppError {
       return new AppError("malformed_request", { detail: "the body is empty; send a JSON object" });
     case "FST_ERR_CTP_INVALID_JSON_BODY":
       return new AppError("malformed_request", { detail: "the body is not valid JSON" });
+    case "FST_ERR_BAD_URL":
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return new AppError("malformed_request", { detail: "the URL is not valid" });
     default:
       break;
   }

@@ -146,6 +146,7 @@ const MAPPING: Record<ErrorCode, Render> = {
   role_already_exists: generic,
   idempotency_key_reused: generic,
   email_sender_not_configured: generic,
+  inviter_not_member: (error) => invalidParameter("inviterUid", error.detail),
 };
 
 export function renderError(error: AppError): RenderedError {
