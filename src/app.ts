@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Usher } from "./container.js";
 import { AppError } from "./core/errors.js";
 import { LOGINRADIUS_PREFIX, loginRadiusApi } from "./http/compat/loginradius/index.js";
+import { registerLogtoDialect } from "./http/compat/logto/index.js";
 import { nativeApi } from "./http/native/index.js";
 import { sendProblem } from "./http/native/problem.js";
 import { ProblemSchema } from "./http/native/schemas.js";
@@ -44,5 +45,6 @@ export async function buildApp(usher: Usher): Promise<FastifyInstance> {
   await operationsRoutes(app, usher);
   await app.register(nativeApi, { prefix: "/v1", usher });
   await app.register(loginRadiusApi, { prefix: LOGINRADIUS_PREFIX, usher });
+  await registerLogtoDialect(app, usher);
   return app;
 }
