@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { type AppError, type ErrorCode, type FieldError, isAppError } from "../../../core/errors.js";
+import { type AppError, ERROR_CODES, type ErrorCode, type FieldError, isAppError } from "../../../core/errors.js";
 import { toAppError } from "../../framework-errors.js";
 
 /**
@@ -81,7 +81,12 @@ export function fromAppError(error: AppError, context = "body"): LogtoError {
   const status = mapping.status ?? error.status;
   if (status >= 500) return new LogtoError(status, mapping.code, "An internal error occurred.", undefined, error.retryAfter);
   if (mapping.code === "guard.invalid_input" && error.code === "validation_failed") {
-    return guardError(context, error.errors ?? [{ path: "", message: error.detail }]);
+    const issues = error.errors ?? [{ path: "", message: error.detail }];
+    // Framework paths name the part (`/querystring/page`); the message names it already.
+    return guardError(
+      context,
+      issues.map((issue) => ({ ...issue, path: issue.path.replace(`/${context}/`, "/") })),
+    );
   }
   const message =
     mapping.withDetails && error.detail !== mapping.message ? `${mapping.message} ${sentence(error.detail)}` : mapping.message;
@@ -137,7 +142,7 @@ export function logtoNotFoundHandler(request: FastifyRequest, reply: FastifyRepl
 
 /** The core's own sentence, for callers that want more than Logto's fixed message. */
 function detailsOf(error: AppError, code: string): { details: string; issues?: FieldError[] } | undefined {
-  if (code.startsWith("auth.")) return undefined;
+  if (code.startsWith("auth.") || error.detail === ERROR_CODES[error.code].title) return undefined;
   return { details: error.detail, ...(error.errors && { issues: error.errors }) };
 }
 
