@@ -53,8 +53,8 @@ export function setPageHeaders(request: FastifyRequest, reply: FastifyReply, pag
   if (page.page > 1) links.push(`${link(Math.min(page.page - 1, lastPage))}; rel="prev"`);
   if (page.page < lastPage) links.push(`${link(page.page + 1)}; rel="next"`);
   links.push(`${link(lastPage)}; rel="last"`);
-  reply.header("total-number", String(total));
-  reply.header("link", links.join(", "));
+  reply.header("Total-Number", String(total));
+  reply.header("Link", links.join(", "));
 }
 
 function positiveInteger(text: string): number | null {
