@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { type AppError, ERROR_CODES, type ErrorCode, type FieldError, isAppError } from "../../../core/errors.js";
+import { redactUrl } from "../../../logging.js";
 import { toAppError } from "../../framework-errors.js";
 
 /**
@@ -136,7 +137,7 @@ export function logtoErrorHandler(error: unknown, request: FastifyRequest, reply
 }
 
 export function logtoNotFoundHandler(request: FastifyRequest, reply: FastifyReply) {
-  const path = request.url.split("?")[0] ?? "";
+  const path = redactUrl(request.url.split("?")[0] ?? "");
   return sendLogtoError(reply, new LogtoError(404, NOT_FOUND.code, `${NOT_FOUND.message} No route ${request.method} ${path}.`));
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { redactUrl } from "../../../logging.js";
 import { toAppError } from "../../framework-errors.js";
 
 export type OAuthErrorName =
@@ -49,7 +50,7 @@ export function oidcErrorHandler(error: unknown, request: FastifyRequest, reply:
 }
 
 export function oidcNotFoundHandler(request: FastifyRequest, reply: FastifyReply) {
-  const path = request.url.split("?")[0] ?? "";
+  const path = redactUrl(request.url.split("?")[0] ?? "");
   return reply
     .code(404)
     .type("application/json; charset=utf-8")
