@@ -101,6 +101,7 @@ describe.each(databaseKinds)("Logto invitations, error rows (%s)", (kind) => {
       const email = uniqueEmail("nosender");
       const res = await create({ invitee: email, organizationId: otherOrganizationId, messagePayload: { locale: "en" } }, otherTenant);
       expectLogtoError(res, 501, "connector.not_found");
+      expect(res.body).toMatchObject({ message: "Cannot find any available connector for type: Email." });
       const listed = await otherTenant.get<LogtoInvitation[]>(`/api/organization-invitations?invitee=${email}`);
       expect(listed.body).toEqual([]);
       expect((await create({ invitee: email, organizationId: otherOrganizationId, messagePayload: false }, otherTenant)).status).toBe(201);

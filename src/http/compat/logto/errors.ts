@@ -80,7 +80,7 @@ const RELATION_CODES: ReadonlySet<ErrorCode> = new Set(["organization_not_found"
 export function fromAppError(error: AppError, context = "body"): LogtoError {
   const mapping = MAPPINGS[error.code] ?? (error.status >= 500 ? GENERAL : { ...INVALID_INPUT });
   const status = mapping.status ?? error.status;
-  if (status >= 500) return new LogtoError(status, mapping.code, "An internal error occurred.", undefined, error.retryAfter);
+  if (mapping === GENERAL) return new LogtoError(status, mapping.code, "An internal error occurred.", undefined, error.retryAfter);
   if (mapping.code === "guard.invalid_input" && error.code === "validation_failed") {
     const issues = error.errors ?? [{ path: "", message: error.detail }];
     // Framework paths name the part (`/querystring/page`); the message names it already.
@@ -132,7 +132,7 @@ export function sendLogtoError(reply: FastifyReply, error: LogtoError) {
 export function logtoErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply) {
   const context = (error as { validationContext?: string } | null)?.validationContext ?? "body";
   const logto = error instanceof LogtoError ? error : fromAppError(toAppError(error), context);
-  if (logto.status >= 500) request.log.error({ err: error }, "request failed");
+  if (logto.code === GENERAL.code) request.log.error({ err: error }, "request failed");
   return sendLogtoError(reply, logto);
 }
 
@@ -143,7 +143,9 @@ export function logtoNotFoundHandler(request: FastifyRequest, reply: FastifyRepl
 
 /** The core's own sentence, for callers that want more than Logto's fixed message. */
 function detailsOf(error: AppError, code: string): { details: string; issues?: FieldError[] } | undefined {
-  if (code.startsWith("auth.") || error.detail === ERROR_CODES[error.code].title) return undefined;
+  // A code added to the core after this mapping has no entry here yet: treat it as untitled.
+  const title = (ERROR_CODES as Partial<Record<string, { title: string }>>)[error.code]?.title;
+  if (code.startsWith("auth.") || error.detail === title) return undefined;
   return { details: error.detail, ...(error.errors && { issues: error.errors }) };
 }
 
