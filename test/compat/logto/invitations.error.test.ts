@@ -72,6 +72,13 @@ describe.each(databaseKinds)("Logto invitations, error rows (%s)", (kind) => {
       expectLogtoError(res, 422, "entity.unique_integrity_violation");
     });
 
+    it("lets exactly one of concurrent duplicate creates through", async () => {
+      const email = uniqueEmail("race");
+      const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => create({ invitee: i % 2 ? email.toUpperCase() : email })));
+      expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+      for (const answer of answers.filter((a) => a.status !== 201)) expectLogtoError(answer, 422, "entity.unique_integrity_violation");
+    });
+
     it.each([
       ["an unknown organization", () => ({ organizationId: "org_doesnotexist01" })],
       ["another tenant's organization", () => ({ organizationId: otherOrganizationId })],
