@@ -5,6 +5,7 @@ import type { Usher } from "./container.js";
 import { AppError } from "./core/errors.js";
 import { elasticApi } from "./http/compat/elastic/index.js";
 import { LOGINRADIUS_PREFIX, loginRadiusApi } from "./http/compat/loginradius/index.js";
+import { registerLogtoDialect } from "./http/compat/logto/index.js";
 import { FrameworkErrorRoutes } from "./http/framework-error-routes.js";
 import { nativeApi } from "./http/native/index.js";
 import { sendProblem } from "./http/native/problem.js";
@@ -49,5 +50,6 @@ export async function buildApp(usher: Usher): Promise<FastifyInstance> {
   await app.register(nativeApi, { prefix: "/v1", usher });
   await app.register(loginRadiusApi, { prefix: LOGINRADIUS_PREFIX, usher });
   await app.register(elasticApi, { prefix: "/api/v1", usher, frameworkErrors });
+  await registerLogtoDialect(app, usher);
   return app;
 }

@@ -146,6 +146,18 @@ export class ApiKeyService {
     return entry;
   }
 
+  /**
+   * The live key with this id, without its secret: for credentials derived from a key that
+   * was already verified (signed access tokens), so that revoking the key ends them too.
+   */
+  async authenticateKeyId(keyId: string): Promise<AuthContext | null> {
+    if (!keyId.startsWith("key_") || keyId.length > 21) return null;
+    const cached = await this.load(keyId);
+    if (!cached || cached.row.revoked_at !== null) return null;
+    this.touch(keyId);
+    return { tenantId: cached.row.tenant_id, keyId, scopes: cached.scopes, userId: cached.row.user_id };
+  }
+
   /** Records "last used" at most once a minute per key, off the request path. */
   private touch(keyId: string): void {
     const now = this.clock.now();

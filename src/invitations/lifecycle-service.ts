@@ -8,7 +8,7 @@ import type { Actor, EventService } from "../events/event-service.js";
 import type { LimitGuard } from "../limits/limit-guard.js";
 import type { MemberService, Membership } from "../members/member-service.js";
 import type { RoleService } from "../roles/role-service.js";
-import { isHttpUrl, type SettingsService } from "../settings/settings-service.js";
+import { isHttpUrl, isLocale, type SettingsService } from "../settings/settings-service.js";
 import type { User, UserService } from "../users/user-service.js";
 import { effectiveStatus, type Invitation, toInvitation } from "./invitation.js";
 import * as q from "./invitation-queries.js";
@@ -28,6 +28,14 @@ export interface InvitationPreview {
   roles: Array<{ id: string; name: string }>;
   brandName: string | null;
   tenantLocale: string;
+}
+
+export interface ResendOptions {
+  expiresIn?: number;
+  /** Leave the expiry as it is (dialects whose resend only sends the message). */
+  keepExpiry?: boolean;
+  acceptUrl?: string;
+  locale?: string;
 }
 
 export interface LifecycleDeps {
@@ -72,9 +80,10 @@ export class LifecycleService {
 
   /**
    * Sends the email again while pending. The expiry moves to at least the tenant's default
-   * lifetime from now, or to `expiresIn` seconds when given.
+   * lifetime from now, or to `expiresIn` seconds when given, or stays with `keepExpiry`.
+   * `acceptUrl` and `locale`, when given, replace the invitation's own for this and later emails.
    */
-  async resend(tenantId: string, actor: Actor, id: string, options: { expiresIn?: number } = {}): Promise<Invitation> {
+  async resend(tenantId: string, actor: Actor, id: string, options: ResendOptions = {}): Promise<Invitation> {
     const settings = await this.deps.settings.get(tenantId);
     const now = this.deps.clock.now();
     const current = await q.findInvitation(this.deps.db, tenantId, id);
@@ -86,8 +95,17 @@ export class LifecycleService {
         errors: [{ path: "/expiresIn", message: `must be between 1 and ${maxSeconds}` }],
       });
     }
-    const expiresAt =
-      options.expiresIn !== undefined ? now + options.expiresIn * 1000 : Math.max(current.expires_at, now + defaultSeconds * 1000);
+    if (options.acceptUrl !== undefined && !isHttpUrl(options.acceptUrl)) {
+      throw validationError("/acceptUrl", "must be an http or https URL");
+    }
+    if (options.locale !== undefined && !isLocale(options.locale)) {
+      throw validationError("/locale", "must be a language tag such as en or zh-CN");
+    }
+    const expiresAt = options.keepExpiry
+      ? current.expires_at
+      : options.expiresIn !== undefined
+        ? now + options.expiresIn * 1000
+        : Math.max(current.expires_at, now + defaultSeconds * 1000);
     if (effectiveStatus(current, now) === "pending") {
       const sent = await this.deps.limits.consumeSend(tenantId, current.email, settings);
       if (!sent.allowed && sent.error) throw sent.error;
@@ -101,6 +119,8 @@ export class LifecycleService {
           delivery_status: "queued",
           delivery_attempts: 0,
           delivery_error: null,
+          ...(options.acceptUrl !== undefined && { accept_url: options.acceptUrl }),
+          ...(options.locale !== undefined && { locale: options.locale }),
         });
         if (!row) await this.explainNotPending(trx, tenantId, id, now);
         await this.deps.outbox.enqueueInvitationEmails(trx, tenantId, [{ invitationId: id, reason: "reminder" }]);
