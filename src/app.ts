@@ -6,6 +6,7 @@ import { nativeApi } from "./http/native/index.js";
 import { ProblemSchema } from "./http/native/schemas.js";
 import { operationsRoutes } from "./http/operations.js";
 import { installValidators } from "./http/validation.js";
+import { webPages } from "./web/index.js";
 
 /** Builds the HTTP application around a composed Usher; it does not listen (see server.ts). */
 export async function buildApp(usher: Usher): Promise<FastifyInstance> {
@@ -32,5 +33,6 @@ export async function buildApp(usher: Usher): Promise<FastifyInstance> {
 
   await operationsRoutes(app, usher);
   await app.register(nativeApi, { prefix: "/v1", usher });
+  await app.register(webPages, { usher });
   return app;
 }
