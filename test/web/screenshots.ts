@@ -9,7 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import { ManualClock } from "../../src/core/clock.js";
 import { client, tokenOf } from "../helpers/harness.js";
 import { seedTenant } from "./fixtures.js";
-import { launchChromium, openPage, startLiveServer } from "./support.js";
+import { consoleProblems, launchChromium, openPage, startLiveServer } from "./support.js";
 
 const OUT = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
 const DESKTOP = { viewport: { width: 1280, height: 860 } };
@@ -29,6 +29,7 @@ async function main() {
   });
   const api = client(server.ctx.app, server.ctx.adminKey);
   const seed = await seedTenant(api);
+  const later = () => clock.advance(60_000);
   const link = (acceptUrl: string | null) => `${server.baseUrl}/accept?token=${tokenOf(acceptUrl)}`;
 
   // An invitation that ends by time: created first, then the clock moves past its expiry.
@@ -38,13 +39,18 @@ async function main() {
     roleIds: [seed.roles.Admin, seed.roles.Editor],
     redirectUrl: "https://app.northwind.example/welcome",
   });
+  later();
   const german = await seed.invite("jonas@example.de", { organizationId: seed.globex.id, locale: "de" });
+  later();
   const revoked = await seed.invite("dave@example.com");
   await api.post(`/v1/invitations/${revoked.id}/revoke`, {});
+  later();
   const declined = await seed.invite("erin@example.com");
   await api.post("/v1/public/invitations/decline", { token: tokenOf(declined.acceptUrl) });
+  later();
   const accepted = await seed.invite("frank@example.com", { redirectUrl: "https://app.northwind.example/welcome" });
   await api.post("/v1/public/invitations/accept", { token: tokenOf(accepted.acceptUrl) });
+  later();
   await api.post("/v1/invitations/batch", {
     organizationId: seed.globex.id,
     emails: ["grace@example.org", "heidi@example.org", "ivan@example.org", "judy@example.org"],
@@ -64,9 +70,9 @@ async function main() {
     await shoot(page, "accept-pending", true);
     const phone = await openPage(browser, PHONE);
     await phone.page.goto(link(pending.acceptUrl));
-    await shoot(phone.page, "accept-pending-phone");
+    await shoot(phone.page, "accept-pending-phone", true);
     await phone.page.goto(link(german.acceptUrl));
-    await shoot(phone.page, "accept-pending-phone-de");
+    await shoot(phone.page, "accept-pending-phone-de", true);
     await page.goto(link(pending.acceptUrl));
     await page.getByRole("button", { name: "Accept invitation" }).click();
     await page.waitForSelector("h1");
@@ -93,6 +99,7 @@ async function main() {
     await page.getByRole("table").waitFor();
     await shoot(page, "console-invitations");
 
+    later();
     await page.getByRole("link", { name: "Invite people" }).click();
     await page.getByLabel("Organization").selectOption({ label: "Acme Robotics" });
     await page.getByLabel("Email addresses").fill("kim@example.com\nlee@example.com, bob@example.com\nnot-an-email");
@@ -118,7 +125,12 @@ async function main() {
 
     // The success page's redirect to the example app is blocked on purpose; anything else is worth a look.
     const foreign = desk.watch.foreignRequests.filter((url) => !url.startsWith("https://app.northwind.example/"));
-    const problems = [...desk.watch.consoleErrors, ...foreign, ...phone.watch.consoleErrors, ...phone.watch.foreignRequests];
+    const problems = [
+      ...consoleProblems(desk.watch, [404, 410]),
+      ...foreign,
+      ...consoleProblems(phone.watch),
+      ...phone.watch.foreignRequests,
+    ];
     if (problems.length > 0) process.stdout.write(`warnings:\n${problems.join("\n")}\n`);
   } finally {
     await browser?.close();

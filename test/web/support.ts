@@ -37,7 +37,7 @@ export async function launchChromium(): Promise<Browser> {
  */
 export interface PageWatch {
   foreignRequests: string[];
-  consoleErrors: string[];
+  consoleErrors: Array<{ text: string; url: string }>;
 }
 
 const LOCAL_PROTOCOLS = new Set(["data:", "about:", "blob:"]);
@@ -56,9 +56,25 @@ export async function guardContext(context: BrowserContext): Promise<PageWatch> 
 
 export function watchPage(page: Page, watch: PageWatch): void {
   page.on("console", (message) => {
-    if (message.type() === "error") watch.consoleErrors.push(message.text());
+    if (message.type() === "error") watch.consoleErrors.push({ text: message.text(), url: message.location().url });
   });
-  page.on("pageerror", (error) => watch.consoleErrors.push(error.message));
+  page.on("pageerror", (error) => watch.consoleErrors.push({ text: `uncaught: ${error.message}`, url: page.url() }));
+}
+
+const STATUS_NOTE = /^Failed to load resource: the server responded with a status of (\d{3})\b/;
+
+/**
+ * Console errors, less Chromium's own note that a response had an error status when the test
+ * asked for exactly that status (an ended link's 410, a wrong key's 401). Script errors, CSP
+ * violations and any other status stay.
+ */
+export function consoleProblems(watch: PageWatch, expectedStatuses: number[] = []): string[] {
+  return watch.consoleErrors
+    .filter(({ text }) => {
+      const status = STATUS_NOTE.exec(text)?.[1];
+      return !(status && expectedStatuses.includes(Number(status)));
+    })
+    .map(({ text, url }) => `${text} (${url})`);
 }
 
 /** A fresh browser context with the guard installed and one page opened in it. */

@@ -76,7 +76,6 @@ export function renderPending(ctx: PageContext, preview: InvitationPreview, toke
   const inviter = preview.inviter;
   const { invitation } = preview;
   const roles = preview.roles.map((r) => r.name);
-  const expires = m.pending.expiresAt(formatDate(ctx, invitation.expiresAt), formatRelative(ctx, invitation.expiresAt));
   const body = html`${icon("info")}
 <p class="eyebrow">${m.pending.eyebrow}</p>
 <h1>${m.pending.heading(org)}</h1>
@@ -85,7 +84,7 @@ export function renderPending(ctx: PageContext, preview: InvitationPreview, toke
 <dt>${m.pending.email}</dt><dd>${invitation.emailDisplay || invitation.email}</dd>
 ${inviter ? html`<dt>${m.pending.invitedBy}</dt><dd>${inviter.name ? html`${inviter.name}<span class="sub">${inviter.email}</span>` : inviter.email}</dd>` : ""}
 ${roles.length > 0 ? html`<dt>${m.pending.roles(roles.length)}</dt><dd>${new Intl.ListFormat(ctx.locale, { type: "conjunction" }).format(roles)}</dd>` : ""}
-<dt>${m.pending.expires}</dt><dd>${time(invitation.expiresAt, expires)}</dd>
+<dt>${m.pending.expires}</dt><dd>${time(invitation.expiresAt, formatDate(ctx, invitation.expiresAt))}<span class="sub">${formatRelative(ctx, invitation.expiresAt)}</span></dd>
 </dl>
 <form method="post" action="/accept">
 <input type="hidden" name="token" value="${token}">

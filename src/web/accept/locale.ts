@@ -2,6 +2,7 @@ export const PAGE_LOCALES = ["en", "de", "fr", "es", "ja", "zh-CN"] as const;
 export type PageLocale = (typeof PAGE_LOCALES)[number];
 
 const TRADITIONAL_CHINESE = /^zh-(hant|tw|hk|mo)(-|$)/;
+const LANGUAGE_RANGE = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/;
 
 /**
  * Maps a BCP 47 tag to a page locale: exact or by primary language (`de-AT` → `de`).
@@ -17,7 +18,7 @@ export function matchLocale(tag: string | null | undefined): PageLocale | null {
   return PAGE_LOCALES.find((locale) => locale === primary) ?? null;
 }
 
-/** The language ranges of an `Accept-Language` header, most wanted first; `q=0` and `*` dropped. */
+/** The language ranges of an `Accept-Language` header, most wanted first; `q=0`, `*` and garbage dropped. */
 export function parseAcceptLanguage(header: string | undefined): string[] {
   if (!header) return [];
   const ranges = header
@@ -29,7 +30,7 @@ export function parseAcceptLanguage(header: string | undefined): string[] {
       const weight = q === undefined ? 1 : Number(q.slice(2));
       return { tag: tag.trim(), weight: Number.isFinite(weight) ? weight : 0, index };
     })
-    .filter((r) => r.tag !== "" && r.tag !== "*" && r.weight > 0);
+    .filter((r) => LANGUAGE_RANGE.test(r.tag) && r.weight > 0);
   ranges.sort((a, b) => b.weight - a.weight || a.index - b.index);
   return ranges.map((r) => r.tag);
 }

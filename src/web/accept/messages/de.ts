@@ -9,7 +9,6 @@ export const de: AcceptMessages = {
     invitedBy: "Eingeladen von",
     roles: (count) => (count === 1 ? "Rolle" : "Rollen"),
     expires: "Gültig bis",
-    expiresAt: (date, relative) => `${date} (${relative})`,
     accept: "Einladung annehmen",
     decline: "Ablehnen",
     note: "Sie haben diese Einladung nicht erwartet? Dann können Sie sie ablehnen oder einfach ignorieren.",

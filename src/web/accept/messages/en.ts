@@ -9,7 +9,6 @@ export const en: AcceptMessages = {
     invitedBy: "Invited by",
     roles: (count) => (count === 1 ? "Role" : "Roles"),
     expires: "Expires",
-    expiresAt: (date, relative) => `${date} (${relative})`,
     accept: "Accept invitation",
     decline: "Decline",
     note: "Not expecting this invitation? You can decline it or simply ignore it.",

@@ -9,7 +9,6 @@ export const es: AcceptMessages = {
     invitedBy: "Invitación de",
     roles: (count) => (count === 1 ? "Rol" : "Roles"),
     expires: "Caduca el",
-    expiresAt: (date, relative) => `${date} (${relative})`,
     accept: "Aceptar invitación",
     decline: "Rechazar",
     note: "¿No esperabas esta invitación? Puedes rechazarla o simplemente ignorarla.",

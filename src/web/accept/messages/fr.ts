@@ -10,7 +10,6 @@ export const fr: AcceptMessages = {
     invitedBy: "De la part de",
     roles: (count) => (count === 1 ? "Rôle" : "Rôles"),
     expires: "Expire le",
-    expiresAt: (date, relative) => `${date} (${relative})`,
     accept: "Accepter l’invitation",
     decline: "Refuser",
     note: "Vous ne vous attendiez pas à cette invitation\u00a0? Vous pouvez la refuser ou simplement l’ignorer.",

@@ -9,7 +9,6 @@ export const ja: AcceptMessages = {
     invitedBy: "招待者",
     roles: () => "ロール",
     expires: "有効期限",
-    expiresAt: (date, relative) => `${date}（${relative}）`,
     accept: "招待を承諾する",
     decline: "辞退する",
     note: "心当たりがない場合は、辞退するか、このまま無視してください。",

@@ -11,7 +11,6 @@ export interface AcceptMessages {
     invitedBy: string;
     roles(count: number): string;
     expires: string;
-    expiresAt(date: string, relative: string): string;
     accept: string;
     decline: string;
     note: string;

@@ -9,7 +9,6 @@ export const zhCN: AcceptMessages = {
     invitedBy: "邀请人",
     roles: () => "角色",
     expires: "有效期至",
-    expiresAt: (date, relative) => `${date}（${relative}）`,
     accept: "接受邀请",
     decline: "拒绝",
     note: "如果您没有预料到这份邀请，可以拒绝或直接忽略。",

@@ -1,6 +1,6 @@
 import { withQuery } from "../api.js";
 import { append, errorText, field, h, pageHeader, replace, statusLine, table } from "../dom.js";
-import { actorLabel, timeCell } from "../format.js";
+import { actorLabel, formatDate, timeCell } from "../format.js";
 
 const PAGE_SIZE = 25;
 const EVENT_TYPES = [
@@ -37,10 +37,20 @@ function subjects(event, orgName) {
   return parts.length ? parts : h("span", { class: "muted" }, "—");
 }
 
+/** Epoch-millisecond fields (`expiresAt`) read as dates; strings as they are; the rest as JSON. */
+function showValue(key, value) {
+  if (typeof value === "number" && key.endsWith("At")) return formatDate(new Date(value).toISOString());
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
 function details(data) {
   const entries = Object.entries(data ?? {});
   if (entries.length === 0) return h("span", { class: "muted" }, "—");
-  return h("code", { class: "data" }, JSON.stringify(data));
+  return h(
+    "ul",
+    { class: "data" },
+    entries.map(([key, value]) => h("li", {}, h("span", { class: "data-key" }, key), " ", showValue(key, value))),
+  );
 }
 
 /** The audit trail, newest first, filtered by type, organization or invitation. */
@@ -89,7 +99,7 @@ export async function renderAudit(view, session, params) {
           columns: ["Time", "Event", "Actor", "Subjects", "Details"],
           rows: page.data.map((e) => [
             timeCell(e.createdAt),
-            h("code", {}, e.type),
+            h("code", { class: "event-type" }, e.type),
             actorLabel(e.actor),
             subjects(e, orgName),
             details(e.data),

@@ -19,6 +19,13 @@ async function copyText(text, fallbackArea) {
   }
 }
 
+/** Pending: when it expires; ended: when it ended. */
+function whenCell(inv) {
+  if (inv.status === "pending") return timeCell(inv.expiresAt, true);
+  const ended = { accepted: inv.acceptedAt, revoked: inv.revokedAt, declined: inv.declinedAt, expired: inv.expiresAt }[inv.status];
+  return h("span", {}, timeCell(ended ?? inv.updatedAt), h("span", { class: "sub" }, inv.status));
+}
+
 /** The invitations table: filters, cursor paging, and per-row revoke, resend and copy link. */
 export async function renderInvitations(view, session, params) {
   const status = statusLine();
@@ -116,16 +123,14 @@ export async function renderInvitations(view, session, params) {
         listArea,
         table({
           caption: "Invitations",
-          columns: ["Email", "Organization", "Roles", "Status", "Delivery", "Expires", "Actions"],
+          columns: ["Email", "Organization", "Roles", "Status", "Delivery", "Expires or ended", "Actions"],
           rows: page.data.map((inv) => [
             h("span", { class: "email" }, inv.email),
             orgName.get(inv.organizationId) ?? inv.organizationId,
             inv.roleIds.length ? inv.roleIds.map((id) => roleName.get(id) ?? id).join(", ") : h("span", { class: "muted" }, "None"),
             statusBadge(inv.status),
             deliveryCell(inv.delivery),
-            inv.status === "pending"
-              ? timeCell(inv.expiresAt, true)
-              : timeCell(inv.acceptedAt ?? inv.revokedAt ?? inv.declinedAt ?? inv.expiresAt),
+            whenCell(inv),
             actionsFor(inv),
           ]),
           empty: "No invitations match these filters.",

@@ -140,6 +140,7 @@ export async function renderInvite(view, session, params) {
             try {
               await session.api.post("/v1/invitations", { ...body, email: list[0] });
               showResults([{ email: list[0], status: "created" }]);
+              emails.value = "";
             } catch (error) {
               if (error.status === 400 && error.errors.some((e) => !e.path.startsWith("/email"))) throw error;
               showResults([{ email: list[0], status: "failed", error: { detail: errorText(error) } }]);
@@ -147,8 +148,12 @@ export async function renderInvite(view, session, params) {
           } else {
             const answer = await session.api.post("/v1/invitations/batch", { ...body, emails: list, atomic: false });
             showResults(answer.results);
+            // What was not invited stays in the box, ready to be fixed and sent again.
+            emails.value = answer.results
+              .filter((r) => r.status !== "created")
+              .map((r) => r.email)
+              .join("\n");
           }
-          emails.value = "";
         } catch (error) {
           const target = error.errors?.[0]?.path?.startsWith("/redirectUrl")
             ? redirectField
