@@ -98,6 +98,11 @@ async function main() {
     await page.getByRole("heading", { name: "Invitations" }).waitFor();
     await page.getByRole("table").waitFor();
     await shoot(page, "console-invitations");
+    await phone.page.goto(`${server.baseUrl}/console`);
+    await phone.page.getByLabel("API key").fill(server.ctx.adminKey);
+    await phone.page.getByRole("button", { name: "Sign in" }).click();
+    await phone.page.getByRole("table").waitFor();
+    await shoot(phone.page, "console-invitations-phone");
 
     later();
     await page.getByRole("link", { name: "Invite people" }).click();

@@ -17,7 +17,7 @@ export async function renderOrganizations(view, session) {
       listArea,
       table({
         caption: "Organizations",
-        columns: ["Name", "ID", "Created", ""],
+        columns: ["Name", "ID", "Created", "Invitations"],
         rows: rows.map((org) => [
           h("strong", {}, org.name),
           h("code", {}, org.id),
@@ -25,8 +25,8 @@ export async function renderOrganizations(view, session) {
           h(
             "a",
             { href: `#/invitations?organizationId=${encodeURIComponent(org.id)}` },
-            "Invitations",
-            h("span", { class: "visually-hidden" }, ` of ${org.name}`),
+            "View",
+            h("span", { class: "visually-hidden" }, ` the invitations of ${org.name}`),
           ),
         ]),
         empty: "No organizations yet. Create the first one above.",
