@@ -182,6 +182,19 @@ describe.each(databaseKinds)("accept pages over HTTP (%s)", (kind) => {
     expect(await status(second.id)).toBe("pending");
   });
 
+  it("explains a full organization and leaves the invitation pending", async () => {
+    const full = await seedOrganization(api, "Full House");
+    const first = await invite({ organizationId: full.organizationId });
+    await api.post("/v1/public/invitations/accept", { token: first.token });
+    await api.patch("/v1/settings", { limits: { membersPerOrganization: 1 } });
+    const second = await invite({ organizationId: full.organizationId });
+    const res = await post("/accept", `token=${second.token}`);
+    await api.patch("/v1/settings", { limits: { membersPerOrganization: 100_000 } });
+    expect(res.statusCode).toBe(429);
+    expect(res.body).toContain("This organization is full");
+    expect(await status(second.id)).toBe("pending");
+  });
+
   it("speaks the invitation's language, else the browser's, else the tenant's", async () => {
     const japanese = await invite({ locale: "ja" });
     const ja = await get(`/accept?token=${japanese.token}`, { "accept-language": "de" });

@@ -49,7 +49,7 @@ export const de: AcceptMessages = {
     body: (email, org) => `${email} ist bereits Mitglied von ${org}. Sie müssen nichts weiter tun.`,
   },
   memberLimit: {
-    heading: "Diese Organisation ist voll",
+    heading: "Keine freien Plätze in dieser Organisation",
     body: (org) =>
       `${org} hat die maximale Zahl an Mitgliedern erreicht, daher kann die Einladung gerade nicht angenommen werden. Sie bleibt gültig – versuchen Sie es bitte später noch einmal.`,
   },

@@ -29,7 +29,13 @@ function whenCell(inv) {
 /** The invitations table: filters, cursor paging, and per-row revoke, resend and copy link. */
 export async function renderInvitations(view, session, params) {
   const status = statusLine();
-  const organizations = await session.organizations().catch(() => []);
+  let organizations = await session.organizations().catch(() => []);
+  const wanted = params.get("organizationId");
+  if (wanted && !organizations.some((o) => o.id === wanted)) {
+    // Created elsewhere since the list was cached.
+    session.forgetOrganizations();
+    organizations = await session.organizations().catch(() => []);
+  }
   const roles = await session.roles().catch(() => []);
   const orgName = new Map(organizations.map((o) => [o.id, o.name]));
   const roleName = new Map(roles.map((r) => [r.id, r.name]));

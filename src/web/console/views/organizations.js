@@ -36,6 +36,8 @@ export async function renderOrganizations(view, session) {
   const load = async (reset) => {
     try {
       const page = await session.api.get(withQuery("/v1/organizations", { limit: 50, cursor: reset ? null : cursor }));
+      // This page saw the newest list; other views reload theirs on next use.
+      session.forgetOrganizations();
       rows = reset ? page.data : rows.concat(page.data);
       cursor = page.nextCursor;
       more.hidden = !cursor;
