@@ -13,6 +13,7 @@ import { ProblemSchema } from "./http/native/schemas.js";
 import { operationsRoutes } from "./http/operations.js";
 import { installValidators } from "./http/validation.js";
 import { redactUrl } from "./logging.js";
+import { webPages } from "./web/index.js";
 
 /** Builds the HTTP application around a composed Usher; it does not listen (see server.ts). */
 export async function buildApp(usher: Usher): Promise<FastifyInstance> {
@@ -51,5 +52,6 @@ export async function buildApp(usher: Usher): Promise<FastifyInstance> {
   await app.register(loginRadiusApi, { prefix: LOGINRADIUS_PREFIX, usher });
   await app.register(elasticApi, { prefix: "/api/v1", usher, frameworkErrors });
   await registerLogtoDialect(app, usher);
+  await app.register(webPages, { usher });
   return app;
 }
