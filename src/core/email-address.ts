@@ -5,13 +5,15 @@
  */
 const EMAIL = /^[^\s@"<>(),;:\\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
 export function isValidEmail(email: string): boolean {
   const value = email.trim();
-  if (value.length > 254) return false;
+  if (value.length > 254 || CONTROL.test(value)) return false;
   const at = value.lastIndexOf("@");
   if (at < 1 || at > 64) return false;
   return EMAIL.test(value);

@@ -39,6 +39,11 @@ export function toAppError(error: unknown): AppError {
     default:
       break;
   }
+  // PostgreSQL refuses NUL and invalid byte sequences in text (SQLite stores them): whatever
+  // field carried one, it is the caller's input, not a server fault.
+  if (e.code === "22021" || e.code === "22P05" || e.code === "22P02") {
+    return new AppError("validation_failed", { detail: "the request contains characters that cannot be stored (such as NUL)" });
+  }
   if (error instanceof SyntaxError || e.statusCode === 400) {
     return new AppError("malformed_request", { detail: "the body is not valid JSON" });
   }

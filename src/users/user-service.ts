@@ -95,6 +95,14 @@ export class UserService {
 
   async delete(tenantId: string, actor: Actor, id: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      // A key bound to this user acted as the user; it must not live on as an unbound key.
+      await trx
+        .updateTable("api_keys")
+        .set({ revoked_at: this.clock.now() })
+        .where("tenant_id", "=", tenantId)
+        .where("user_id", "=", id)
+        .where("revoked_at", "is", null)
+        .execute();
       const result = await trx.deleteFrom("users").where("tenant_id", "=", tenantId).where("id", "=", id).executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) throw new AppError("user_not_found", { detail: `user ${id} does not exist` });
       await this.events.record(trx, tenantId, actor, "user.deleted", { userId: id });

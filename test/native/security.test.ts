@@ -55,6 +55,36 @@ describe.each(databaseKinds)("native API security (%s)", (kind) => {
     expect(JSON.stringify(listed.body)).not.toContain(created.body.key.split(".")[1]);
   });
 
+  it("revokes the keys bound to a user when the user is deleted", async () => {
+    const user = await api.post<{ id: string }>("/v1/users", { email: "leaver@example.com" });
+    const bound = await api.post<{ key: string; apiKey: { id: string } }>("/v1/api-keys", { name: "leaver", userId: user.body.id });
+    expect((await api.delete(`/v1/users/${user.body.id}`)).status).toBe(204);
+    expect((await client(ctx.app, bound.body.key).get("/v1/organizations")).status).toBe(401);
+    const keys = await api.get<{ data: Array<{ id: string; revokedAt: string | null }> }>("/v1/api-keys");
+    expect(keys.body.data.find((k) => k.id === bound.body.apiKey.id)?.revokedAt).toEqual(expect.any(String));
+  });
+
+  it("answers NUL characters in bodies and paths without a 5xx on either database", async () => {
+    const cases: Array<[string, string, unknown]> = [
+      ["POST", "/v1/invitations", { organizationId: org.organizationId, email: "nul\u0000@example.com" }],
+      ["POST", "/v1/organizations", { name: "bad\u0000name" }],
+      ["GET", "/v1/invitations/inv_%00x", undefined],
+      ["GET", "/v1/organizations/org%00x", undefined],
+      ["POST", "/v1/invitations", { organizationId: "org_%00", email: "fine@example.com", metadata: { note: "\u0000" } }],
+    ];
+    for (const [method, url, body] of cases) {
+      const res = await ctx.app.inject({
+        method: method as "GET" | "POST",
+        url,
+        headers: { authorization: `Bearer ${ctx.adminKey}`, "content-type": "application/json" },
+        ...(body !== undefined && { payload: JSON.stringify(body) }),
+      });
+      expect(res.statusCode, `${method} ${url} → ${res.body}`).toBeLessThan(500);
+      // The invalid email is refused everywhere; PostgreSQL refuses stored NULs as well.
+      if (url === "/v1/invitations" || kind === "postgres") expect(res.statusCode, `${method} ${url}`).toBeGreaterThanOrEqual(400);
+    }
+  });
+
   it("answers 403 when the key lacks the scope, and lets the scope through", async () => {
     const reader = await api.post<{ key: string }>("/v1/api-keys", { name: "reader", scopes: ["invitations:read"] });
     const readOnly = client(ctx.app, reader.body.key);
