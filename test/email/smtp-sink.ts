@@ -21,6 +21,8 @@ export interface SinkOptions {
    * with that SMTP code, "stall" never answers.
    */
   respond?: (n: number, mail: ReceivedMail) => number | "stall" | undefined;
+  /** Waits this long before answering each DATA (a slow server). */
+  delayMs?: number;
 }
 
 /** A real SMTP server on loopback that records every message it is given. */
@@ -69,8 +71,12 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
             mail.accepted = answer === undefined;
             received.push(mail);
             if (answer === "stall") return;
-            if (typeof answer === "number") callback(Object.assign(new Error(`Rejected with ${answer}`), { responseCode: answer }));
-            else callback();
+            const reply = () => {
+              if (typeof answer === "number") callback(Object.assign(new Error(`Rejected with ${answer}`), { responseCode: answer }));
+              else callback();
+            };
+            if (options.delayMs) setTimeout(reply, options.delayMs);
+            else reply();
           })
           .catch((error: Error) => callback(error));
       });
