@@ -26,6 +26,9 @@ export interface OpenDatabaseOptions {
 export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 16 });
+    // An idle client whose connection dies (server restart, terminated backend) is dropped by
+    // the pool and the next query opens a new one; without a listener the error would crash.
+    pool.on("error", () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: "postgres", close: () => db.destroy() };
   }

@@ -33,26 +33,26 @@ export async function deliverBatch(deps: DeliveryWorkerDeps, options: Required<D
   const tenants = await loadTenants(deps, [...new Set(messages.map((m) => m.tenantId))]);
   const now = deps.clock.now();
   // Sends still running when half the lease is gone are given up (and retried), so the
-  // batch is recorded well before another process may take its rows.
+  // batch is recorded well before another process may take its rows; messages not yet handed
+  // to the transport by then are not sent at all.
   const deadline = sleep(Math.max(1, options.leaseMs / 2));
 
-  const outcomes = await Promise.all(
-    messages.map(async (message): Promise<Outcome> => {
-      const organizationId = context.invitations.get(message.invitationId ?? "")?.organization_id ?? null;
-      try {
-        const tenant = tenants.get(message.tenantId);
-        if (!tenant) throw new Error(`tenant ${message.tenantId} has no settings`);
-        const email = composeInvitationEmail({ message, context, ...tenant, box: deps.box, publicUrl: deps.publicUrl, now });
-        if ("skip" in email) return { kind: "skipped", message, reason: email.skip, organizationId };
-        await sendBefore(deps, email, deadline.promise);
-        return { kind: "sent", message, organizationId: organizationId ?? "" };
-      } catch (error) {
-        if (!(error instanceof DeliveryError)) deps.log.error({ err: error, outboxId: message.id }, "composing or sending an email failed");
-        const failure = error instanceof DeliveryError ? error : new DeliveryError("internal_error", "temporary");
-        return { kind: "failed", message, error: failure, organizationId };
-      }
-    }),
-  );
+  const outcomes = await mapLimited(messages, options.sendConcurrency, async (message): Promise<Outcome> => {
+    const organizationId = context.invitations.get(message.invitationId ?? "")?.organization_id ?? null;
+    try {
+      const tenant = tenants.get(message.tenantId);
+      if (!tenant) throw new Error(`tenant ${message.tenantId} has no settings`);
+      const email = composeInvitationEmail({ message, context, ...tenant, box: deps.box, publicUrl: deps.publicUrl, now });
+      if ("skip" in email) return { kind: "skipped", message, reason: email.skip, organizationId };
+      if (deadline.done) throw new DeliveryError("smtp_timeout", "temporary");
+      await sendBefore(deps, email, deadline.promise);
+      return { kind: "sent", message, organizationId: organizationId ?? "" };
+    } catch (error) {
+      if (!(error instanceof DeliveryError)) deps.log.error({ err: error, outboxId: message.id }, "composing or sending an email failed");
+      const failure = error instanceof DeliveryError ? error : new DeliveryError("internal_error", "temporary");
+      return { kind: "failed", message, error: failure, organizationId };
+    }
+  });
   deadline.cancel();
   await recordOutcomes(deps, options, batch.lockedUntil, outcomes);
 }
@@ -156,11 +156,35 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   return groups;
 }
 
-function sleep(ms: number): { promise: Promise<void>; cancel(): void } {
+function sleep(ms: number): { promise: Promise<void>; readonly done: boolean; cancel(): void } {
   let timer: NodeJS.Timeout | undefined;
+  let done = false;
   const promise = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
+    timer = setTimeout(() => {
+      done = true;
+      resolve();
+    }, ms);
     timer.unref();
   });
-  return { promise, cancel: () => clearTimeout(timer) };
+  return {
+    promise,
+    get done() {
+      return done;
+    },
+    cancel: () => clearTimeout(timer),
+  };
+}
+
+/** Like `Promise.all(items.map(fn))`, with at most `limit` calls running at once. */
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const run = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+  return results;
 }

@@ -15,10 +15,21 @@ export interface DeliveryWorkerOptions {
   batchSize?: number;
   /** Batches in flight at once in this process. */
   concurrency?: number;
+  /**
+   * Sends in flight at once per batch. Kept near the SMTP pool size, so that messages wait
+   * here rather than in the transport's queue, where a late one could no longer be held back.
+   */
+  sendConcurrency?: number;
   /** How long a claim is held; a claim older than this is taken again (its process died). */
   leaseMs?: number;
   /** How often to look for due messages when no commit in this process woke the worker. */
   pollMs?: number;
+  /**
+   * After a batch that was not full, wait this long before claiming again, so that a steady
+   * stream of single creates is sent in batches rather than one claim per create. The first
+   * message after a quiet spell still goes out at once.
+   */
+  coalesceMs?: number;
   /** Attempts before a message is marked dead. */
   maxAttempts?: number;
   /** First retry delay; doubles with every attempt, plus up to 50% jitter. */
@@ -48,10 +59,12 @@ export interface ClaimedBatch {
 }
 
 export const DEFAULT_WORKER_OPTIONS: Required<DeliveryWorkerOptions> = {
-  batchSize: 100,
+  batchSize: 200,
   concurrency: 2,
+  sendConcurrency: 16,
   leaseMs: 60_000,
   pollMs: 1_000,
+  coalesceMs: 25,
   maxAttempts: 16,
   baseBackoffMs: 5_000,
   maxBackoffMs: 3_600_000,
@@ -105,13 +118,17 @@ export class DeliveryWorker {
     this.woken = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    while (this.lanes.size < this.options.concurrency) {
-      const lane: Promise<void> = this.runLane().finally(() => {
-        this.lanes.delete(lane);
-        this.scheduleIdlePoll();
-      });
-      this.lanes.add(lane);
-    }
+    if (this.lanes.size === 0) this.addLane();
+  }
+
+  /** One more lane, up to `concurrency`: lanes are added while claims come back full. */
+  private addLane(): void {
+    if (this.stopped || this.lanes.size >= this.options.concurrency) return;
+    const lane: Promise<void> = this.runLane().finally(() => {
+      this.lanes.delete(lane);
+      this.scheduleIdlePoll();
+    });
+    this.lanes.add(lane);
   }
 
   /** Delivers until nothing is due, whether or not the worker runs; answers how many were handled. */
@@ -145,7 +162,10 @@ export class DeliveryWorker {
           if (this.woken) continue;
           return;
         }
+        const full = batch.messages.length >= this.options.batchSize;
+        if (full) this.addLane();
         await this.deliverBatch(batch);
+        if (!full && !this.stopped) await pause(this.options.coalesceMs);
       }
     } catch (error) {
       // The database is unreachable or a bug: log, idle until the next poll; claims held by
@@ -162,4 +182,8 @@ export class DeliveryWorker {
     }, this.options.pollMs);
     this.timer.unref();
   }
+}
+
+function pause(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
