@@ -3,6 +3,10 @@
  * worker against a local SMTP sink, and time until every message is sent.
  *
  *   node --import tsx bench/scenarios/email-delivery.ts [count] [databaseUrl]
+ *
+ * `BENCH_CREATION=1` instead compares single creates with and without an SMTP server
+ * configured; `BENCH_TUNING='{"worker":{"batchSize":200},"smtp":"?maxConnections=8"}'` tries
+ * other worker and pool settings.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";

@@ -3,7 +3,7 @@ import type { SettingsService } from "../settings/settings-service.js";
 import { type MailAddress, senderAddress } from "./sender-address.js";
 import { SmtpTransport } from "./smtp-transport.js";
 import { checkSmtpUrl, parseSmtpUrl } from "./smtp-url.js";
-import type { MailTransport } from "./transport.js";
+import { DeliveryError, type MailTransport } from "./transport.js";
 
 export interface TransportRegistryDeps {
   settings: SettingsService;
@@ -35,7 +35,7 @@ export class TransportRegistry {
     if (!url) return this.deps.capture;
     let pool = this.pools.get(url);
     if (!pool) {
-      pool = new SmtpTransport(parseSmtpUrl(url, this.deps.box));
+      pool = new SmtpTransport(this.openUrl(url));
       this.pools.set(url, pool);
       await this.closeOldest();
     }
@@ -51,6 +51,15 @@ export class TransportRegistry {
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((pool) => pool.close()));
+  }
+
+  /** URLs are checked when saved; should one still not parse, its text (and password) stays out of errors. */
+  private openUrl(url: string) {
+    try {
+      return parseSmtpUrl(url, this.deps.box);
+    } catch {
+      throw new DeliveryError("smtp_config", "temporary");
+    }
   }
 
   /** A tenant that changes its URL leaves a pool behind; past the cap the oldest one goes. */
