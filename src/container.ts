@@ -9,10 +9,11 @@ import { type DatabaseHandle, openDatabase } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { CaptureTransport } from "./email/capture-transport.js";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "./email/delivery-worker.js";
+import { prepareEmailSettings, validateEmailSettings } from "./email/email-settings.js";
 import { MailboxService } from "./email/mailbox-service.js";
 import { Outbox } from "./email/outbox.js";
-import { SmtpTransport } from "./email/smtp-transport.js";
 import type { MailTransport } from "./email/transport.js";
+import { TransportRegistry } from "./email/transport-registry.js";
 import { EventService } from "./events/event-service.js";
 import { IdempotencyService } from "./idempotency/idempotency-service.js";
 import { InvitationService } from "./invitations/invitation-service.js";
@@ -66,7 +67,7 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
   const roles = new RoleService(db, clock, ids, events);
   const users = new UserService(db, clock, ids, events);
   const members = new MemberService(db, clock, roles, events);
-  const outbox = new Outbox(clock, ids);
+  const outbox = new Outbox(clock, ids, new URL(config.publicUrl).hostname);
   const invitations = new InvitationService({ db, clock, newId: ids, box, events, settings, outbox, limits, publicUrl: config.publicUrl });
   const lifecycle = new LifecycleService({ db, clock, box, events, settings, outbox, limits, users, members, invitations, roles });
   const invitationTokens = new InvitationTokenService({ db, clock, box, events, settings, invitations });
@@ -74,23 +75,11 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
   const mailbox = new MailboxService(db);
 
   const capture = new CaptureTransport(db, clock, ids);
-  const smtpPools = new Map<string, SmtpTransport>();
-  const transportFor =
-    overrides.transportFor ??
-    (async (tenantId: string): Promise<MailTransport> => {
-      const url = (await settings.get(tenantId)).email.smtpUrl ?? config.smtpUrl;
-      if (!url) return capture;
-      let pool = smtpPools.get(url);
-      if (!pool) {
-        pool = new SmtpTransport(url);
-        smtpPools.set(url, pool);
-      }
-      return pool;
-    });
-  const fromFor = async (tenantId: string) => {
-    const s = await settings.get(tenantId);
-    return s.email.from ?? `${s.brandName ?? "Usher"} <no-reply@${new URL(config.publicUrl).hostname}>`;
-  };
+  const transports = new TransportRegistry({ settings, box, capture, serverSmtpUrl: config.smtpUrl, publicUrl: config.publicUrl });
+  settings.addPreparer(prepareEmailSettings(box));
+  settings.addValidator(validateEmailSettings);
+  const transportFor = overrides.transportFor ?? ((tenantId: string) => transports.transportFor(tenantId));
+  const fromFor = (tenantId: string) => transports.senderFor(tenantId);
   const worker = new DeliveryWorker(
     { db, kind: database.kind, clock, box, outbox, events, settings, transportFor, fromFor, publicUrl: config.publicUrl, log },
     overrides.worker,
@@ -121,7 +110,7 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
     worker,
     async close(): Promise<void> {
       await worker.stop();
-      for (const pool of smtpPools.values()) await pool.close();
+      await transports.close();
       await database.close();
     },
   };

@@ -1,6 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import type { IdGenerator } from "../core/ids.js";
 import type { Db } from "../db/database.js";
+import { formatMailAddress } from "./sender-address.js";
 import type { MailTransport, OutgoingMessage } from "./transport.js";
 
 /** Stores messages in the mailbox table, readable at `GET /v1/mailbox` and in the console. */
@@ -22,7 +23,13 @@ export class CaptureTransport implements MailTransport {
         subject: message.subject,
         text: message.text,
         html: message.html,
-        headers: JSON.stringify({ ...message.headers, "Message-ID": message.messageId, From: message.from, To: message.to }),
+        headers: JSON.stringify({
+          ...message.headers,
+          "Message-ID": message.messageId,
+          From: formatMailAddress(message.from),
+          To: message.to,
+          Subject: message.subject,
+        }),
         created_at: this.clock.now(),
       })
       .execute();

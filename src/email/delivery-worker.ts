@@ -1,22 +1,40 @@
-import { sql } from "kysely";
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { SecretBox } from "../core/crypto.js";
 import type { DatabaseKind, Db } from "../db/database.js";
-import type { OutboxRow } from "../db/schema.js";
-import { type EventService, SYSTEM_ACTOR } from "../events/event-service.js";
-import { buildAcceptLink } from "../invitations/invitation.js";
+import type { EventService } from "../events/event-service.js";
 import type { SettingsService } from "../settings/settings-service.js";
-import type { InvitationEmailPayload, Outbox } from "./outbox.js";
-import { renderInvitationEmail } from "./render.js";
-import { DeliveryError, type MailTransport } from "./transport.js";
+import { deliverBatch } from "./deliver-batch.js";
+import { type ClaimedMessage, claimDueMessages } from "./delivery-queries.js";
+import type { Outbox } from "./outbox.js";
+import type { MailAddress } from "./sender-address.js";
+import type { MailTransport } from "./transport.js";
 
 export interface DeliveryWorkerOptions {
+  /** Messages claimed at once. */
   batchSize?: number;
+  /** Batches in flight at once in this process. */
+  concurrency?: number;
+  /**
+   * Sends in flight at once per batch. Kept near the SMTP pool size, so that messages wait
+   * here rather than in the transport's queue, where a late one could no longer be held back.
+   */
+  sendConcurrency?: number;
+  /** How long a claim is held; a claim older than this is taken again (its process died). */
   leaseMs?: number;
+  /** How often to look for due messages when no commit in this process woke the worker. */
   pollMs?: number;
+  /**
+   * After a batch that was not full, wait this long before claiming again, so that a steady
+   * stream of single creates is sent in batches rather than one claim per create. The first
+   * message after a quiet spell still goes out at once.
+   */
+  coalesceMs?: number;
+  /** Attempts before a message is marked dead. */
   maxAttempts?: number;
+  /** First retry delay; doubles with every attempt, plus up to 50% jitter. */
   baseBackoffMs?: number;
+  maxBackoffMs?: number;
 }
 
 export interface DeliveryWorkerDeps {
@@ -29,29 +47,53 @@ export interface DeliveryWorkerDeps {
   settings: SettingsService;
   /** Picks the transport for a tenant (its SMTP URL, the server's, or capture). */
   transportFor: (tenantId: string) => Promise<MailTransport>;
-  fromFor: (tenantId: string) => Promise<string>;
+  fromFor: (tenantId: string) => Promise<MailAddress>;
   publicUrl: string;
   log: Logger;
 }
 
+/** A claim: its rows and the `locked_until` that fences them. */
+export interface ClaimedBatch {
+  messages: ClaimedMessage[];
+  lockedUntil: number;
+}
+
+export const DEFAULT_WORKER_OPTIONS: Required<DeliveryWorkerOptions> = {
+  batchSize: 200,
+  concurrency: 2,
+  sendConcurrency: 16,
+  leaseMs: 60_000,
+  pollMs: 1_000,
+  coalesceMs: 25,
+  maxAttempts: 16,
+  baseBackoffMs: 5_000,
+  maxBackoffMs: 3_600_000,
+};
+
 /**
- * Delivers outbox messages after commit: claims due rows (SKIP LOCKED on PostgreSQL so
- * several processes share the work), sends, marks sent; retries with exponential backoff and
- * jitter; a claim whose process died is taken again once its lease runs out.
+ * Delivers outbox messages after commit (ADR 0050): claims due rows (SKIP LOCKED on
+ * PostgreSQL so several processes share the work), sends, marks sent; retries with exponential
+ * backoff and jitter; a claim whose process died is taken again once its lease runs out.
+ * It wakes at once after a commit in this process that queued mail, and polls otherwise.
  */
 export class DeliveryWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
+  readonly options: Required<DeliveryWorkerOptions>;
   private stopped = true;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly lanes = new Set<Promise<void>>();
+  /** Set by a wake-up while lanes run, so an empty claim is tried once more before idling. */
+  private woken = false;
   private unsubscribe: (() => void) | undefined;
-  private readonly options: Required<DeliveryWorkerOptions>;
 
   constructor(
     private readonly deps: DeliveryWorkerDeps,
     options: DeliveryWorkerOptions = {},
   ) {
-    this.options = { batchSize: 50, leaseMs: 60_000, pollMs: 1_000, maxAttempts: 8, baseBackoffMs: 2_000, ...options };
+    this.options = { ...DEFAULT_WORKER_OPTIONS, ...options };
+  }
+
+  get running(): boolean {
+    return !this.stopped;
   }
 
   start(): void {
@@ -61,180 +103,87 @@ export class DeliveryWorker {
     this.wake();
   }
 
-  /** Stops polling and waits for the batch in flight to finish. */
+  /** Stops claiming and waits for the batches in flight to be sent and recorded. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
+    this.unsubscribe = undefined;
     if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    this.timer = undefined;
+    await Promise.all([...this.lanes]);
   }
 
   wake(): void {
     if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
+    this.woken = true;
     if (this.timer) clearTimeout(this.timer);
-    this.running = this.loop().finally(() => {
-      this.running = undefined;
-      if (this.stopped) return;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      } else {
-        this.timer = setTimeout(() => this.wake(), this.options.pollMs);
-        this.timer.unref();
-      }
-    });
+    this.timer = undefined;
+    if (this.lanes.size === 0) this.addLane();
   }
 
-  /** Delivers until nothing is due; returns how many messages were handled. */
+  /** One more lane, up to `concurrency`: lanes are added while claims come back full. */
+  private addLane(): void {
+    if (this.stopped || this.lanes.size >= this.options.concurrency) return;
+    const lane: Promise<void> = this.runLane().finally(() => {
+      this.lanes.delete(lane);
+      this.scheduleIdlePoll();
+    });
+    this.lanes.add(lane);
+  }
+
+  /** Delivers until nothing is due, whether or not the worker runs; answers how many were handled. */
   async drain(): Promise<number> {
     let handled = 0;
     for (;;) {
-      const batch = await this.claim();
-      if (batch.length === 0) return handled;
-      await Promise.all(batch.map((message) => this.deliver(message)));
-      handled += batch.length;
+      const batch = await this.claimBatch();
+      if (batch.messages.length === 0) return handled;
+      await this.deliverBatch(batch);
+      handled += batch.messages.length;
     }
   }
 
-  private async loop(): Promise<void> {
-    try {
-      while (!this.stopped) {
-        const batch = await this.claim();
-        if (batch.length === 0) return;
-        await Promise.all(batch.map((message) => this.deliver(message)));
-      }
-    } catch (error) {
-      this.deps.log.error({ err: error }, "outbox delivery loop failed");
-    }
-  }
-
-  async claim(): Promise<OutboxRow[]> {
+  async claimBatch(): Promise<ClaimedBatch> {
     const now = this.deps.clock.now();
     const lockedUntil = now + this.options.leaseMs;
-    const lock = this.deps.kind === "postgres" ? sql`for update skip locked` : sql``;
-    const result = await sql<OutboxRow>`
-      update outbox set status = 'sending', locked_until = ${lockedUntil}, attempts = attempts + 1
-      where id in (
-        select id from outbox
-        where (status = 'queued' and next_attempt_at <= ${now}) or (status = 'sending' and locked_until <= ${now})
-        order by next_attempt_at
-        limit ${this.options.batchSize}
-        ${lock}
-      )
-      returning *`.execute(this.deps.db);
-    return result.rows.map((row) => ({ ...row, attempts: Number(row.attempts), created_at: Number(row.created_at) }));
+    const messages = await claimDueMessages(this.deps.db, this.deps.kind, now, lockedUntil, this.options.batchSize);
+    return { messages, lockedUntil };
   }
 
-  private async deliver(message: OutboxRow): Promise<void> {
-    const { db, clock } = this.deps;
-    const payload = JSON.parse(message.payload) as InvitationEmailPayload;
+  async deliverBatch(batch: ClaimedBatch): Promise<void> {
+    await deliverBatch(this.deps, this.options, batch);
+  }
+
+  private async runLane(): Promise<void> {
     try {
-      const email = await this.compose(message, payload);
-      if (!email) {
-        await db
-          .updateTable("outbox")
-          .set({ status: "dead", last_error: "invitation_not_pending", locked_until: null })
-          .where("id", "=", message.id)
-          .execute();
-        return;
+      while (!this.stopped) {
+        this.woken = false;
+        const batch = await this.claimBatch();
+        if (batch.messages.length === 0) {
+          if (this.woken) continue;
+          return;
+        }
+        const full = batch.messages.length >= this.options.batchSize;
+        if (full) this.addLane();
+        await this.deliverBatch(batch);
+        if (!full && !this.stopped) await pause(this.options.coalesceMs);
       }
-      const transport = await this.deps.transportFor(message.tenant_id);
-      await transport.send(email);
-      await db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable("outbox")
-          .set({ status: "sent", sent_at: clock.now(), locked_until: null, last_error: null })
-          .where("id", "=", message.id)
-          .execute();
-        await trx
-          .updateTable("invitations")
-          .set({ delivery_status: "sent", delivery_attempts: message.attempts, delivery_error: null })
-          .where("id", "=", payload.invitationId)
-          .execute();
-        await this.deps.events.record(trx, message.tenant_id, SYSTEM_ACTOR, "invitation.email_sent", {
-          invitationId: payload.invitationId,
-          data: { messageId: message.message_id, attempts: message.attempts },
-        });
-      });
     } catch (error) {
-      await this.recordFailure(message, payload, error);
+      // The database is unreachable or a bug: log, idle until the next poll; claims held by
+      // this batch are retaken when their lease runs out.
+      this.deps.log.error({ err: error }, "email delivery failed; retrying at the next poll");
     }
   }
 
-  private async recordFailure(message: OutboxRow, payload: InvitationEmailPayload, error: unknown): Promise<void> {
-    const { db, clock } = this.deps;
-    const errorClass = error instanceof DeliveryError ? error.message : "internal_error";
-    const permanent = error instanceof DeliveryError && error.errorClass === "permanent";
-    const dead = permanent || message.attempts >= this.options.maxAttempts;
-    if (!(error instanceof DeliveryError)) this.deps.log.error({ err: error, outboxId: message.id }, "email delivery failed");
-    const backoff = this.options.baseBackoffMs * 2 ** (message.attempts - 1);
-    const jitter = Math.random() * backoff * 0.5;
-    await db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable("outbox")
-        .set({
-          status: dead ? "dead" : "queued",
-          next_attempt_at: clock.now() + Math.round(backoff + jitter),
-          locked_until: null,
-          last_error: errorClass,
-        })
-        .where("id", "=", message.id)
-        .execute();
-      await trx
-        .updateTable("invitations")
-        .set({ delivery_status: dead ? "failed" : "queued", delivery_attempts: message.attempts, delivery_error: errorClass })
-        .where("id", "=", payload.invitationId)
-        .execute();
-      if (dead) {
-        await this.deps.events.record(trx, message.tenant_id, SYSTEM_ACTOR, "invitation.email_failed", {
-          invitationId: payload.invitationId,
-          data: { attempts: message.attempts, error: errorClass },
-        });
-      }
-    });
+  private scheduleIdlePoll(): void {
+    if (this.stopped || this.lanes.size > 0 || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.wake();
+    }, this.options.pollMs);
+    this.timer.unref();
   }
+}
 
-  /** Renders the message from the invitation as it is now; null when it is no longer pending. */
-  private async compose(message: OutboxRow, payload: InvitationEmailPayload) {
-    const { db, clock, box } = this.deps;
-    const invitation = await db.selectFrom("invitations").selectAll().where("id", "=", payload.invitationId).executeTakeFirst();
-    if (invitation?.status !== "pending" || invitation.expires_at <= clock.now()) return null;
-    const settings = await this.deps.settings.get(invitation.tenant_id);
-    const roleIds = JSON.parse(invitation.role_ids) as string[];
-    const [organization, inviter, roles] = await Promise.all([
-      db.selectFrom("organizations").select("name").where("id", "=", invitation.organization_id).executeTakeFirst(),
-      invitation.inviter_user_id
-        ? db.selectFrom("users").select(["name", "email"]).where("id", "=", invitation.inviter_user_id).executeTakeFirst()
-        : Promise.resolve(undefined),
-      roleIds.length > 0 ? db.selectFrom("roles").select("name").where("id", "in", roleIds).orderBy("name").execute() : Promise.resolve([]),
-    ]);
-    const token = box.decrypt(invitation.token_cipher);
-    const base = invitation.accept_url ?? settings.acceptUrl ?? `${this.deps.publicUrl}/accept`;
-    const locale = invitation.locale ?? settings.locale;
-    const rendered = renderInvitationEmail(
-      {
-        organizationName: organization?.name ?? "",
-        inviterName: inviter ? (inviter.name ?? inviter.email) : null,
-        roleNames: roles.map((r) => r.name),
-        link: buildAcceptLink(base, token),
-        expiresAt: invitation.expires_at,
-        brandName: settings.brandName,
-        reason: payload.reason,
-      },
-      locale,
-    );
-    return {
-      tenantId: message.tenant_id,
-      outboxId: message.id,
-      messageId: message.message_id,
-      from: await this.deps.fromFor(message.tenant_id),
-      to: invitation.email,
-      ...rendered,
-      headers: { "Content-Language": locale },
-    };
-  }
+function pause(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }

@@ -20,6 +20,8 @@ export class Outbox {
   constructor(
     private readonly clock: Clock,
     private readonly newId: IdGenerator,
+    /** The right-hand side of every `Message-ID` (the public host name). */
+    private readonly messageDomain = "usher",
   ) {}
 
   async enqueueInvitationEmails(
@@ -42,7 +44,7 @@ export class Outbox {
           next_attempt_at: now,
           locked_until: null,
           last_error: null,
-          message_id: `<${id}@usher>`,
+          message_id: `<${id}@${this.messageDomain}>`,
           created_at: now,
           sent_at: null,
         };

@@ -1,9 +1,12 @@
+import type { MailAddress } from "./sender-address.js";
+
 /** A rendered message, ready for a transport. */
 export interface OutgoingMessage {
   tenantId: string;
   outboxId: string;
+  /** Stable per outbox message, the same on every attempt, so receivers can de-duplicate. */
   messageId: string;
-  from: string;
+  from: MailAddress;
   to: string;
   subject: string;
   text: string;
@@ -11,7 +14,11 @@ export interface OutgoingMessage {
   headers: Record<string, string>;
 }
 
-/** Delivery failures say whether trying again can help (4xx, network) or not (5xx). */
+/**
+ * A failed send, by class: `temporary` (4xx, network, timeouts, authentication) is tried again
+ * later; `permanent` (5xx about the message or the recipient) will not get better by waiting.
+ * The message is the error class shown as `delivery.lastError`, never the server's own text.
+ */
 export class DeliveryError extends Error {
   constructor(
     message: string,
@@ -22,6 +29,7 @@ export class DeliveryError extends Error {
   }
 }
 
+/** Where messages go: SMTP, or the capture mailbox. */
 export interface MailTransport {
   send(message: OutgoingMessage): Promise<void>;
   close?(): Promise<void>;

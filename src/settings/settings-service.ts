@@ -25,6 +25,7 @@ interface CacheEntry {
  */
 export class SettingsService {
   private readonly cache = new Map<string, CacheEntry>();
+  private readonly preparers: Array<(next: TenantSettings, current: TenantSettings) => void> = [];
 
   constructor(
     private readonly db: Db,
@@ -36,6 +37,11 @@ export class SettingsService {
 
   addValidator(validator: (settings: TenantSettings) => void): void {
     this.validators.push(validator);
+  }
+
+  /** Rewrites a merged patch before it is validated and saved (e.g. sealing a password). */
+  addPreparer(prepare: (next: TenantSettings, current: TenantSettings) => void): void {
+    this.preparers.push(prepare);
   }
 
   async get(tenantId: string): Promise<TenantSettings> {
@@ -63,6 +69,7 @@ export class SettingsService {
     for (const [key, value] of Object.entries(next.templates)) {
       if (value === null) delete next.templates[key];
     }
+    for (const prepare of this.preparers) prepare(next, current);
     validateSettings(next);
     for (const validate of this.validators) validate(next);
     await this.db.transaction().execute(async (trx) => {

@@ -123,7 +123,7 @@ describe.each(databaseKinds)("native resources (%s)", (kind) => {
     );
     expect(mailbox.body.data).toHaveLength(1);
     expect(mailbox.body.data[0]?.text).toContain(inv.body.acceptUrl);
-    expect(mailbox.body.data[0]?.headers["Message-ID"]).toMatch(/^<msg_[A-Za-z0-9]+@usher>$/);
+    expect(mailbox.body.data[0]?.headers["Message-ID"]).toMatch(/^<msg_[A-Za-z0-9]+@usher\.test>$/);
     const after = await api.get<{ delivery: { status: string } }>(`/v1/invitations?email=${email}`);
     expect(after.text).toContain('"status":"sent"');
   });
