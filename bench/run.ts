@@ -43,6 +43,7 @@ async function load(server: BenchServer, make: RequestFactory, seconds: number) 
 
 async function measure(scenario: string, server: BenchServer, make: RequestFactory): Promise<Row> {
   await load(server, make, WARMUP);
+  server.resetPeakRss();
   const cpuBefore = server.cpuMs();
   const result = await load(server, make, DURATION);
   const cpu = server.cpuMs() - cpuBefore;

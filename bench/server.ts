@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -12,6 +12,8 @@ export interface BenchServer {
   pid: number;
   cpuMs(): number;
   peakRssMb(): number;
+  /** Starts a new peak-RSS measurement (Linux: clear_refs 5 resets VmHWM). */
+  resetPeakRss(): void;
   stop(): Promise<void>;
 }
 
@@ -39,18 +41,22 @@ export async function freshPostgres(baseUrl: string): Promise<{ url: string; dro
 export async function startBenchServer(databaseUrl?: string): Promise<BenchServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "usher-bench-"));
   const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const child: ChildProcess = spawn(process.execPath, ["dist/cli.js", "serve"], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      USHER_DATA_DIR: dataDir,
-      USHER_BOOTSTRAP_KEY: BENCH_KEY,
-      LOG_LEVEL: "warn",
-      DATABASE_URL: databaseUrl ?? "",
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "dist/cli.js", "serve"],
+    {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        USHER_DATA_DIR: dataDir,
+        USHER_BOOTSTRAP_KEY: BENCH_KEY,
+        LOG_LEVEL: "warn",
+        DATABASE_URL: databaseUrl ?? "",
+      },
+      stdio: ["ignore", "ignore", "inherit"],
     },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     try {
@@ -69,6 +75,13 @@ export async function startBenchServer(databaseUrl?: string): Promise<BenchServe
     url,
     pid,
     cpuMs: () => ticks() * 10,
+    resetPeakRss: () => {
+      try {
+        writeFileSync(`/proc/${pid}/clear_refs`, "5");
+      } catch {
+        // not Linux, or not permitted: the peak then covers the whole life of the process
+      }
+    },
     peakRssMb: () => {
       const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
       return match?.[1] ? Number(match[1]) / 1024 : 0;

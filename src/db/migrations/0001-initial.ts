@@ -117,10 +117,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   // At most one pending invitation per (tenant, organization, email); overdue rows are marked
   // expired in the creating transaction, so the index never has to know the clock.
+  // Organization ids are unique across tenants, so these partial indexes lead with the
+  // organization: led by tenant_id, PostgreSQL may pick them (on young statistics) for a
+  // lookup by id and scan every pending invitation of the tenant.
   await db.schema
     .createIndex("invitations_one_pending")
     .on("invitations")
-    .columns(["tenant_id", "organization_id", "email"])
+    .columns(["organization_id", "email"])
     .unique()
     .where(sql.ref("status"), "=", "pending")
     .execute();
@@ -128,7 +131,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createIndex("invitations_pending_expiry")
     .on("invitations")
-    .columns(["tenant_id", "organization_id", "expires_at"])
+    .columns(["organization_id", "expires_at"])
     .where(sql.ref("status"), "=", "pending")
     .execute();
   await db.schema
