@@ -28,6 +28,23 @@ export class SecretBox {
     return `v1.${iv.toString("base64url")}.${cipher.getAuthTag().toString("base64url")}.${body.toString("base64url")}`;
   }
 
+  private readonly opened = new Map<string, string>();
+
+  /**
+   * Decrypts through a bounded cache keyed by the ciphertext (a new token has a new ciphertext,
+   * so an entry is never stale): listing pending invitations shows each one's link, and a
+   * cipher object per row would cost more than the rest of the row.
+   */
+  decryptCached(sealed: string): string {
+    let plain = this.opened.get(sealed);
+    if (plain === undefined) {
+      plain = this.decrypt(sealed);
+      if (this.opened.size >= 20_000) this.opened.clear();
+      this.opened.set(sealed, plain);
+    }
+    return plain;
+  }
+
   decrypt(sealed: string): string {
     const [version, iv, tag, body] = sealed.split(".");
     if (version !== "v1" || !iv || !tag || body === undefined) throw new Error("unreadable sealed value");

@@ -196,7 +196,8 @@ export async function listInvitations(
   const after = decodeCursor(page.cursor);
   if (after) {
     query = query.where((eb) =>
-      eb.or([eb("created_at", "<", after.createdAt), eb.and([eb("created_at", "=", after.createdAt), eb("id", "<", after.id)])]),
+      // A row-value comparison, so both engines read the index range (an OR here scans).
+      eb(eb.refTuple("created_at", "id"), "<", eb.tuple(after.createdAt, after.id)),
     );
   }
   query = query.orderBy("created_at", "desc").orderBy("id", "desc").limit(page.limit);

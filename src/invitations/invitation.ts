@@ -58,7 +58,7 @@ export interface ViewContext {
 
 export function toInvitation(row: InvitationRow, ctx: ViewContext, knownToken?: string): Invitation {
   const status = effectiveStatus(row, ctx.now);
-  const token = status === "pending" || status === "expired" ? (knownToken ?? ctx.box.decrypt(row.token_cipher)) : null;
+  const token = status === "pending" || status === "expired" ? (knownToken ?? ctx.box.decryptCached(row.token_cipher)) : null;
   return {
     id: row.id,
     tenantId: row.tenant_id,

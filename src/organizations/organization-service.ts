@@ -59,7 +59,8 @@ export class OrganizationService {
     const after = decodeCursor(options.cursor);
     if (after) {
       query = query.where((eb) =>
-        eb.or([eb("created_at", "<", after.createdAt), eb.and([eb("created_at", "=", after.createdAt), eb("id", "<", after.id)])]),
+        // A row-value comparison, so both engines read the index range (an OR here scans).
+        eb(eb.refTuple("created_at", "id"), "<", eb.tuple(after.createdAt, after.id)),
       );
     }
     const rows = await query
