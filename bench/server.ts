@@ -10,11 +10,20 @@ export const BENCH_KEY = "key_benchadmin.bench-secret-bench-secret";
 export interface BenchServer {
   url: string;
   pid: number;
+  dataDir: string;
   cpuMs(): number;
   peakRssMb(): number;
   /** Starts a new peak-RSS measurement (Linux: clear_refs 5 resets VmHWM). */
   resetPeakRss(): void;
-  stop(): Promise<void>;
+  /** Stops the process; `keepData` leaves the SQLite folder for a next process. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export interface StartOptions {
+  databaseUrl?: string;
+  /** Reuse the data folder of an earlier process (its SQLite file and secret). */
+  dataDir?: string;
+  smtpUrl?: string;
 }
 
 /** A fresh PostgreSQL database for one scenario. */
@@ -38,8 +47,9 @@ export async function freshPostgres(baseUrl: string): Promise<{ url: string; dro
 }
 
 /** Starts the built server (`dist/cli.js serve`) as its own process on a free port. */
-export async function startBenchServer(databaseUrl?: string): Promise<BenchServer> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "usher-bench-"));
+export async function startBenchServer(options: StartOptions = {}): Promise<BenchServer> {
+  const { databaseUrl, smtpUrl } = options;
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "usher-bench-"));
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const child: ChildProcess = spawn(
     process.execPath,
@@ -53,6 +63,7 @@ export async function startBenchServer(databaseUrl?: string): Promise<BenchServe
         USHER_BOOTSTRAP_KEY: BENCH_KEY,
         LOG_LEVEL: "warn",
         DATABASE_URL: databaseUrl ?? "",
+        SMTP_URL: smtpUrl ?? "",
       },
       stdio: ["ignore", "ignore", "inherit"],
     },
@@ -74,6 +85,7 @@ export async function startBenchServer(databaseUrl?: string): Promise<BenchServe
   return {
     url,
     pid,
+    dataDir,
     cpuMs: () => ticks() * 10,
     resetPeakRss: () => {
       try {
@@ -86,12 +98,12 @@ export async function startBenchServer(databaseUrl?: string): Promise<BenchServe
       const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
       return match?.[1] ? Number(match[1]) / 1024 : 0;
     },
-    async stop() {
+    async stop(options: { keepData?: boolean } = {}) {
       await new Promise<void>((resolve) => {
         child.once("exit", () => resolve());
         child.kill("SIGTERM");
       });
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -139,7 +139,7 @@ async function queueInvitations(usher: Usher, count: number): Promise<void> {
  * thread, as a real mail server would run in its own process, so the figure measures Usher
  * rather than the sink sharing Usher's event loop.
  */
-async function startSink(): Promise<{ url: string; accepted(): number; close(): Promise<void> }> {
+export async function startSink(): Promise<{ url: string; accepted(): number; close(): Promise<void> }> {
   const counter = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(SINK_SOURCE, { eval: true, workerData: { counter } });
   const port = await new Promise<number>((resolve, reject) => {
