@@ -163,7 +163,11 @@ export class LifecycleService {
   async acceptForUser(tenantId: string, actor: Actor, id: string, userId: string): Promise<AcceptResult> {
     const row = await q.findInvitation(this.deps.db, tenantId, id);
     if (!row) throw new AppError("invitation_not_found", { detail: `invitation ${id} does not exist` });
-    const user = await this.deps.users.get(tenantId, userId);
+    return this.acceptAsUser(row, await this.deps.users.get(tenantId, userId), actor);
+  }
+
+  /** Acceptance by an existing user, who must have the invited email. */
+  async acceptAsUser(row: InvitationRow, user: User, actor: Actor): Promise<AcceptResult> {
     if (user.email !== row.email) {
       throw new AppError("invitee_email_mismatch", { detail: "the user's email is not the invited email" });
     }

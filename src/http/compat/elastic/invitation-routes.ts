@@ -93,8 +93,7 @@ export async function invitationRoutes(app: NativeApp, usher: Usher): Promise<vo
     const user = userId ? await usher.users.get(tenantId, userId).catch(unlessUserMissing) : null;
     if (!user) throw new AppError("unauthorized", { detail: "accept with an API key bound to the invited user" });
     const row = await findVisible(usher, request, token);
-    if (row.email !== user.email) throw new AppError("invitee_email_mismatch", { detail: "the key's user is not the invited email" });
-    await usher.lifecycle.accept(row, user, actorOf(request));
+    await usher.lifecycle.acceptAsUser(row, user, actorOf(request));
     return {};
   });
 }
