@@ -3,14 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
 import { type Client, client, tokenOf } from "../helpers/harness.js";
 import { type Invited, seedTenant } from "./fixtures.js";
-import { consoleProblems, type LiveServer, launchChromium, openPage, startLiveServer } from "./support.js";
+import { consoleProblems, type LiveServer, launchChromium, openPage, RUN_BROWSER_TESTS, startLiveServer } from "./support.js";
 
 /*
  * Chromium runs on SQLite only. The pages call the same services as the API, and the HTTP suite
  * (accept-http.test.ts) covers every state of these pages on both databases; a second browser
  * run on PostgreSQL would double the time of the slowest suite without reaching other code.
  */
-describe("accept page in Chromium", () => {
+// Skipped only off CI on a machine without Chromium (see RUN_BROWSER_TESTS for the reason).
+describe.runIf(RUN_BROWSER_TESTS)("accept page in Chromium", () => {
   const clock = new ManualClock();
   let server: LiveServer;
   let browser: Browser;

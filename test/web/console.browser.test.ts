@@ -2,7 +2,15 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Client, client } from "../helpers/harness.js";
 import { seedTenant } from "./fixtures.js";
-import { consoleProblems, type LiveServer, launchChromium, openPage, type PageWatch, startLiveServer } from "./support.js";
+import {
+  consoleProblems,
+  type LiveServer,
+  launchChromium,
+  openPage,
+  type PageWatch,
+  RUN_BROWSER_TESTS,
+  startLiveServer,
+} from "./support.js";
 
 type Inv = { id: string; email: string; status: string; sendCount: number; roleIds: string[]; acceptUrl: string | null };
 
@@ -11,7 +19,8 @@ type Inv = { id: string; email: string; status: string; sendCount: number; roleI
  * Chromium runs on SQLite only: the console talks only to the native API, whose behaviour on
  * PostgreSQL its own suites cover; a second browser run would double the time for no new code.
  */
-describe("admin console in Chromium", () => {
+// Skipped only off CI on a machine without Chromium (see RUN_BROWSER_TESTS for the reason).
+describe.runIf(RUN_BROWSER_TESTS)("admin console in Chromium", () => {
   let server: LiveServer;
   let browser: Browser;
   let context: BrowserContext;
