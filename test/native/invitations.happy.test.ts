@@ -157,6 +157,24 @@ describe.each(databaseKinds)("native invitations, happy paths (%s)", (kind) => {
     expect(res.body.results.map((r) => r.email)).toEqual([a, b]);
   });
 
+  it("creates 1,000 invitations in one batch and refuses 1,001", async () => {
+    const { organizationId } = await seedOrganization(api, "Thousand");
+    const emails = Array.from({ length: 1000 }, (_, i) => `k${i}.${organizationId}@example.com`);
+    const res = await api.post<{ created: number; results: Array<{ invitation: Inv }> }>("/v1/invitations/batch", {
+      organizationId,
+      emails,
+      sendEmail: false,
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.created).toBe(1000);
+    expect(new Set(res.body.results.map((r) => r.invitation.id)).size).toBe(1000);
+    const total = await api.get<{ total: number }>(`/v1/invitations?organizationId=${organizationId}&includeTotal=true&limit=1`);
+    expect(total.body.total).toBe(1000);
+    const tooMany = await api.post("/v1/invitations/batch", { organizationId, emails: [...emails, "one-more@example.com"] });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body).toMatchObject({ code: "validation_failed" });
+  });
+
   it("answers a repeated Idempotency-Key with the first answer and creates nothing more", async () => {
     const body = { organizationId: org.organizationId, email: uniqueEmail("idem") };
     const first = await api.post<Inv>("/v1/invitations", body, { "idempotency-key": "abc-1" });
