@@ -5,7 +5,14 @@
  */
 const EMAIL = /^[^\s@"<>(),;:\\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** NUL and the other C0 control characters, and DEL: never part of an address. */
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -13,7 +20,7 @@ export function normalizeEmail(email: string): string {
 
 export function isValidEmail(email: string): boolean {
   const value = email.trim();
-  if (value.length > 254 || CONTROL.test(value)) return false;
+  if (value.length > 254 || hasControlCharacter(value)) return false;
   const at = value.lastIndexOf("@");
   if (at < 1 || at > 64) return false;
   return EMAIL.test(value);

@@ -30,7 +30,8 @@ export async function elasticApi(app: NativeApp, options: { usher: Usher; framew
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     const text = body.toString();
     if (text.length === 0) done(null, undefined);
-    else parseJson(request, text, done);
+    // The default parser answers through `done`, synchronously; its type allows a promise.
+    else void parseJson(request, text, done);
   });
 
   app.addHook("onRequest", async (request) => {

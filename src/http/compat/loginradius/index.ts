@@ -34,7 +34,8 @@ export async function loginRadiusApi(app: NativeApp, options: { usher: Usher }):
       done(null, undefined);
       return;
     }
-    parseJson(request, text, done);
+    // The default parser answers through `done`, synchronously; its type allows a promise.
+    void parseJson(request, text, done);
   });
 
   app.addHook("onRequest", async (request) => {
