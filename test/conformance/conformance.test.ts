@@ -18,6 +18,12 @@ afterAll(closeEnvs);
 const SHORT_LIFETIME_SECONDS = 60;
 const DEFAULT_LIFETIME_SECONDS = 7 * 86_400;
 
+/** An expectation the case needs; the adapter's `skip` names the cases that have none. */
+function need(expected: Failure | undefined): Failure {
+  if (!expected) throw new Error("the adapter gives no expectation for this case and does not skip it");
+  return expected;
+}
+
 function expectFailure(read: ErrorReader, answer: Answer<unknown>, expected: Failure): void {
   expect(answer.status, answer.text).toBe(expected.status);
   expect(read(answer)).toEqual(expected);
@@ -102,6 +108,7 @@ describe.each(adapters)("conformance: $name", (adapter) => {
       );
       expect(members.body.data.find((m) => m.userId === userId)).toMatchObject({ roleIds: [org.roleId] });
       await expectState(ref, email, "accepted");
+      expect((await adapter.list(env, org.organizationId)).refs.includes(ref)).toBe(adapter.expected.listed.accepted);
     });
 
     if (adapter.skip.resend !== undefined) scenario("resend", async () => undefined);
@@ -110,13 +117,16 @@ describe.each(adapters)("conformance: $name", (adapter) => {
       const email = uniqueEmail("revoke");
       const invitee = await adapter.inviteeFor(env, email);
       const ref = await createPending(email);
-      const revoked = await adapter.revoke(env, ref);
+      const revoked = await adapter.revoke(env, org.organizationId, ref);
       expect(revoked.status, revoked.text).toBe(200);
       if (adapter.afterRevoke === "revoked") await expectState(ref, email, "revoked");
       else expectFailure(adapter.error, await adapter.get(env, ref), adapter.expected.unknownInvitation);
 
       expectFailure(adapter.acceptError, await adapter.accept(env, ref, invitee), adapter.expected.revokedAccept);
       await expectNoMembership(email);
+      expectFailure(adapter.error, await adapter.revoke(env, org.organizationId, ref), adapter.expected.revokeEnded);
+      const resendEnded = adapter.expected.resendEnded;
+      if (adapter.resend && resendEnded) expectFailure(adapter.error, await adapter.resend(env, ref), resendEnded);
     });
 
     scenario("expired", async () => {
@@ -138,8 +148,15 @@ describe.each(adapters)("conformance: $name", (adapter) => {
       env.clock.advance((SHORT_LIFETIME_SECONDS + 1) * 1000);
       await expectState(ref, email, "expired");
 
+      expect((await adapter.list(env, org.organizationId)).refs.includes(ref)).toBe(adapter.expected.listed.expired);
+
       expectFailure(adapter.acceptError, await adapter.accept(env, ref, invitee), adapter.expected.expiredAccept);
       await expectNoMembership(email);
+
+      // An expired invitation never blocks a new one.
+      const renewed = await createPending(email);
+      expect(renewed).not.toBe(ref);
+      await expectState(renewed, email, "pending");
     });
 
     async function setDefaultLifetime(defaultSeconds: number) {
@@ -155,6 +172,8 @@ describe.each(adapters)("conformance: $name", (adapter) => {
       if (expected === "refresh") {
         expect(again.status, again.text).toBe(adapter.expected.created);
         expect(adapter.refOfCreated(again.body)).toBe(ref);
+        const mail = await env.admin.get<{ data: unknown[] }>(`/v1/mailbox?to=${encodeURIComponent(email)}`);
+        expect(mail.body.data).toHaveLength(2);
       } else {
         expectFailure(adapter.error, again, expected);
       }
@@ -171,6 +190,15 @@ describe.each(adapters)("conformance: $name", (adapter) => {
       expect(member.status, member.text).toBe(201);
       expectFailure(adapter.error, await create({ email }), adapter.expected.alreadyMember);
       await expectNoInvitation(email);
+
+      // Membership is checked again at acceptance.
+      const later = uniqueEmail("member-later");
+      const invitee = await adapter.inviteeFor(env, later);
+      const ref = await createPending(later);
+      const userId = invitee.userId ?? (await env.admin.post<{ id: string }>("/v1/users", { email: later })).body.id;
+      expect((await env.admin.post(`/v1/organizations/${org.organizationId}/members`, { userId })).status).toBe(201);
+      expectFailure(adapter.acceptError, await adapter.accept(env, ref, invitee), adapter.expected.memberAtAccept);
+      await expectState(ref, later, "pending");
     });
 
     async function expectNoInvitation(email: string) {
@@ -183,8 +211,40 @@ describe.each(adapters)("conformance: $name", (adapter) => {
       const created = await create({ email, organizationId: env.other.organizationId });
       expectFailure(adapter.error, created, adapter.expected.otherTenantOrganization);
       await expectNoInvitation(email);
-      const got = await adapter.get(env, adapter.refOfNative(env.other.invitation));
-      expectFailure(adapter.error, got, adapter.expected.unknownInvitation);
+      const otherRef = adapter.refOfNative(env.other.invitation);
+      expectFailure(adapter.error, await adapter.get(env, otherRef), adapter.expected.unknownInvitation);
+      const listed = await adapter.list(env, env.other.organizationId);
+      const expectedList = adapter.expected.otherTenantList;
+      if (expectedList === "empty") {
+        expect(listed.answer.status, listed.answer.text).toBe(200);
+        expect(listed.refs).toEqual([]);
+      } else {
+        expectFailure(adapter.error, listed.answer, expectedList);
+      }
+      const revoked = await adapter.revoke(env, env.other.organizationId, otherRef);
+      expectFailure(adapter.error, revoked, adapter.expected.otherTenantRevoke);
+      await expectOtherStillPending();
+    });
+
+    async function expectOtherStillPending() {
+      const other = await env.other.admin.get<{ status: string }>(`/v1/invitations/${env.other.invitation.id}`);
+      expect(other.body.status).toBe("pending");
+    }
+
+    scenario("tenantAccept", async () => {
+      const invitee = await adapter.inviteeFor(env, uniqueEmail("tenant-accept"));
+      const accepted = await adapter.accept(env, adapter.refOfNative(env.other.invitation), invitee);
+      expectFailure(adapter.acceptError, accepted, need(adapter.expected.otherTenantAccept));
+      await expectOtherStillPending();
+    });
+
+    scenario("wrongInvitee", async () => {
+      const email = uniqueEmail("invitee");
+      const ref = await createPending(email);
+      const someoneElse = await adapter.inviteeFor(env, uniqueEmail("someone-else"));
+      expectFailure(adapter.acceptError, await adapter.accept(env, ref, someoneElse), need(adapter.expected.wrongInvitee));
+      await expectState(ref, email, "pending");
+      await expectNoMembership(someoneElse.email);
     });
 
     scenario("credentials", async () => {
@@ -193,6 +253,11 @@ describe.each(adapters)("conformance: $name", (adapter) => {
       expectFailure(adapter.error, await adapter.create(env, input, "none"), adapter.expected.noCredentials);
       expectFailure(adapter.error, await adapter.create(env, input, "wrong"), adapter.expected.wrongCredentials);
       await expectNoInvitation(email);
+      const ref = await createPending(email);
+      expectFailure(adapter.error, await adapter.get(env, ref, "none"), adapter.expected.noCredentials);
+      expectFailure(adapter.error, await adapter.get(env, ref, "wrong"), adapter.expected.wrongCredentials);
+      expectFailure(adapter.error, (await adapter.list(env, org.organizationId, "none")).answer, adapter.expected.noCredentials);
+      expectFailure(adapter.error, (await adapter.list(env, org.organizationId, "wrong")).answer, adapter.expected.wrongCredentials);
     });
 
     scenario("malformed", async () => {
@@ -200,6 +265,9 @@ describe.each(adapters)("conformance: $name", (adapter) => {
       expectFailure(adapter.error, notJson, adapter.expected.notJson);
       const wrongTypes = await adapter.createRaw(env, org.organizationId, JSON.stringify(adapter.wrongTypesBody(org.organizationId)));
       expectFailure(adapter.error, wrongTypes, adapter.expected.wrongTypes);
+      expectFailure(adapter.error, await adapter.createRaw(env, org.organizationId, "[1]"), adapter.expected.notObject);
+      const plain = await adapter.createRaw(env, org.organizationId, "someone@example.com", "text/plain");
+      expectFailure(adapter.error, plain, adapter.expected.wrongContentType);
     });
   });
 });

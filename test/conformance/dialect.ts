@@ -13,7 +13,7 @@ export interface Env {
   /** The tenant's admin key (`<key id>.<secret>`), which every dialect accepts in its own scheme. */
   adminKey: string;
   /** A second tenant: its organization and an invitation in it, made with its own admin key. */
-  other: { organizationId: string; invitation: { id: string; acceptUrl: string } };
+  other: { admin: Client; organizationId: string; invitation: { id: string; acceptUrl: string } };
 }
 
 /** Whose credentials a request carries. */
@@ -50,6 +50,8 @@ export const CASES = {
   duplicate: "duplicate pending invitation",
   member: "invitee already a member",
   tenant: "another tenant's organization and invitation",
+  tenantAccept: "accept another tenant's invitation",
+  wrongInvitee: "accept as a user whose email is not the invitee's",
   credentials: "no or wrong credentials",
   malformed: "malformed bodies",
 } as const;
@@ -61,17 +63,36 @@ export interface Expected {
   created: number;
   /** HTTP status of a successful resend (none where the dialect has no resend). */
   resent: number | undefined;
+  /** Whether the organization's list still shows an accepted / an expired invitation. */
+  listed: { accepted: boolean; expired: boolean };
   revokedAccept: Failure;
+  /** Revoking (deleting) again. */
+  revokeEnded: Failure;
+  /** Resending a revoked invitation (none where the dialect has no resend). */
+  resendEnded: Failure | undefined;
   expiredAccept: Failure;
   /** `refresh`: the dialect answers a duplicate by renewing the pending invitation (same id). */
   duplicate: Failure | "refresh";
   alreadyMember: Failure;
+  /** The invitee became a member some other way before accepting. */
+  memberAtAccept: Failure;
   otherTenantOrganization: Failure;
+  /** Listing another tenant's organization: an error, or an empty list where it is a filter. */
+  otherTenantList: Failure | "empty";
+  otherTenantRevoke: Failure;
   /** An invitation the caller cannot see: another tenant's, or one deleted. */
   unknownInvitation: Failure;
+  /** Accepting another tenant's invitation, where acceptance names a user of the caller's tenant. */
+  otherTenantAccept?: Failure;
+  /** Accepting as a user whose email differs from the invitee's. */
+  wrongInvitee?: Failure;
   noCredentials: Failure;
   wrongCredentials: Failure;
   notJson: Failure;
+  /** A JSON body that is not an object (`[1]`). */
+  notObject: Failure;
+  /** A body sent as `text/plain`. */
+  wrongContentType: Failure;
   wrongTypes: Failure;
 }
 
@@ -94,18 +115,18 @@ export interface DialectAdapter {
   prepare?(env: Env): Promise<void>;
   create(env: Env, input: CreateInput, auth?: Auth): Promise<Answer<unknown>>;
   /** POSTs raw bytes as JSON to the create route. */
-  createRaw(env: Env, organizationId: string, payload: string): Promise<Answer<unknown>>;
+  createRaw(env: Env, organizationId: string, payload: string, contentType?: string): Promise<Answer<unknown>>;
   /** A create body whose fields have the wrong JSON types. */
   wrongTypesBody(organizationId: string): unknown;
   /** The dialect's reference to the invitation in a create answer. */
   refOfCreated(body: unknown): string;
   /** The dialect's reference to an invitation known from the native API. */
   refOfNative(invitation: { id: string; acceptUrl: string }): string;
-  get(env: Env, ref: string): Promise<Answer<unknown>>;
+  get(env: Env, ref: string, auth?: Auth): Promise<Answer<unknown>>;
   /** Email and lifecycle state of an invitation body from get; checks the dialect's shape. */
   read(body: unknown): { email: string; state: Lifecycle };
   /** The references listed for the organization. */
-  list(env: Env, organizationId: string): Promise<{ answer: Answer<unknown>; refs: string[] }>;
+  list(env: Env, organizationId: string, auth?: Auth): Promise<{ answer: Answer<unknown>; refs: string[] }>;
   /** Absent where the dialect has no resend (`skip.resend` says why). */
   resend?(env: Env, ref: string): Promise<Answer<unknown>>;
   /** Checks the resend answer's body. */
@@ -114,7 +135,7 @@ export interface DialectAdapter {
   accept(env: Env, ref: string, invitee: Invitee): Promise<Answer<unknown>>;
   /** Acceptance answers in this envelope (the native one where the invitee uses the native page). */
   acceptError: ErrorReader;
-  revoke(env: Env, ref: string): Promise<Answer<unknown>>;
+  revoke(env: Env, organizationId: string, ref: string): Promise<Answer<unknown>>;
   /** After a revoke the invitation reads as `revoked`, or is gone (404 in the dialect's envelope). */
   afterRevoke: "revoked" | "gone";
   error: ErrorReader;

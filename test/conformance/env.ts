@@ -39,6 +39,6 @@ async function startEnv(kind: DbKind): Promise<Env> {
     clock,
     admin,
     adminKey: ctx.adminKey,
-    other: { organizationId, invitation: { id: invitation.body.id, acceptUrl: invitation.body.acceptUrl } },
+    other: { admin: otherAdmin, organizationId, invitation: { id: invitation.body.id, acceptUrl: invitation.body.acceptUrl } },
   };
 }

@@ -10,17 +10,22 @@ interface OrganizationInvitation {
 }
 
 /** `Authorization: ApiKey <key>` under `/api/v1`. */
-async function call(env: Env, method: "GET" | "POST" | "DELETE", path: string, body?: string, key: string | null = env.adminKey) {
+async function call(
+  env: Env,
+  method: "GET" | "POST" | "DELETE",
+  path: string,
+  body?: string,
+  key: string | null = env.adminKey,
+  contentType = "application/json",
+) {
   const response = await env.app.inject({
     method,
     url: `/api/v1${path}`,
-    headers: { ...(key && { authorization: `ApiKey ${key}` }), ...(body !== undefined && { "content-type": "application/json" }) },
+    headers: { ...(key && { authorization: `ApiKey ${key}` }), ...(body !== undefined && { "content-type": contentType }) },
     ...(body !== undefined && { payload: body }),
   });
   return answerOf(response);
 }
-
-const callAs = (env: Env, auth: Auth) => keyFor(env, auth);
 
 /** BasicFailedReply plus the `x-cloud-error-codes` header listing the same codes; the code compared is that list. */
 const readElasticError: ErrorReader = (answer) => {
@@ -42,15 +47,26 @@ export const elasticAdapter: DialectAdapter = {
   expected: {
     created: 201,
     resent: undefined,
+    // The list shows open invitations: expired ones included, accepted ones not.
+    listed: { accepted: false, expired: true },
     revokedAccept: { status: 404, code: "organization.invitation_not_found" },
+    revokeEnded: { status: 404, code: "organization.invitation_not_found" },
+    resendEnded: undefined,
     expiredAccept: { status: 404, code: "organization.invitation_not_found" },
     duplicate: { status: 400, code: "organization.invitation_already_exists" },
     alreadyMember: { status: 400, code: "organization.user_organization_already_belongs" },
+    memberAtAccept: { status: 400, code: "organization.user_organization_already_belongs" },
     otherTenantOrganization: { status: 404, code: "organization.not_found" },
+    otherTenantList: { status: 404, code: "organization.not_found" },
+    otherTenantRevoke: { status: 404, code: "organization.not_found" },
+    otherTenantAccept: { status: 404, code: "organization.invitation_not_found" },
+    wrongInvitee: { status: 403, code: "root.invalid_authentication" },
     unknownInvitation: { status: 404, code: "organization.invitation_not_found" },
     noCredentials: { status: 403, code: "root.invalid_authentication" },
     wrongCredentials: { status: 403, code: "root.invalid_authentication" },
     notJson: { status: 400, code: "root.invalid_data" },
+    notObject: { status: 400, code: "root.invalid_data" },
+    wrongContentType: { status: 415, code: "root.unsupported_media_type" },
     wrongTypes: { status: 400, code: "root.invalid_data" },
   },
   create: (env, input, auth = "admin") =>
@@ -65,9 +81,10 @@ export const elasticAdapter: DialectAdapter = {
           role_assignments: { organization: input.roleIds.map((role_id) => ({ role_id, organization_id: input.organizationId })) },
         }),
       }),
-      callAs(env, auth),
+      keyFor(env, auth),
     ),
-  createRaw: (env, organizationId, payload) => call(env, "POST", `/organizations/${organizationId}/invitations`, payload),
+  createRaw: (env, organizationId, payload, contentType) =>
+    call(env, "POST", `/organizations/${organizationId}/invitations`, payload, env.adminKey, contentType),
   wrongTypesBody: () => ({ emails: "someone@example.com", expires_in: 3 }),
   refOfCreated: (body) => {
     const [first] = (body as { invitations: OrganizationInvitation[] }).invitations;
@@ -75,15 +92,15 @@ export const elasticAdapter: DialectAdapter = {
     return first.token;
   },
   refOfNative: (invitation) => new URL(invitation.acceptUrl).searchParams.get("token") ?? "",
-  get: (env, ref) => call(env, "GET", `/organizations/invitations/${ref}`),
+  get: (env, ref, auth = "admin") => call(env, "GET", `/organizations/invitations/${ref}`, undefined, keyFor(env, auth)),
   read(body) {
     const invitation = body as OrganizationInvitation;
     expect(invitation).toMatchObject({ token: expect.any(String), expired: expect.any(Boolean), organization: { id: expect.any(String) } });
     const state: Lifecycle = invitation.accepted_at ? "accepted" : invitation.expired ? "expired" : "pending";
     return { email: invitation.email, state };
   },
-  async list(env, organizationId) {
-    const answer = await call(env, "GET", `/organizations/${organizationId}/invitations`);
+  async list(env, organizationId, auth = "admin") {
+    const answer = await call(env, "GET", `/organizations/${organizationId}/invitations`, undefined, keyFor(env, auth));
     const invitations = (answer.body as { invitations?: OrganizationInvitation[] }).invitations ?? [];
     return { answer, refs: invitations.map((i) => i.token) };
   },
@@ -96,12 +113,8 @@ export const elasticAdapter: DialectAdapter = {
   },
   accept: (env, ref, invitee) => call(env, "POST", `/organizations/invitations/${ref}/_accept`, undefined, invitee.key ?? null),
   acceptError: readElasticError,
-  async revoke(env, ref) {
-    // Elastic has no revoke: an invitation is deleted, by token, under its organization.
-    const got = await call(env, "GET", `/organizations/invitations/${ref}`);
-    const organizationId = (got.body as OrganizationInvitation).organization.id;
-    return call(env, "DELETE", `/organizations/${organizationId}/invitations/${ref}`);
-  },
+  // Elastic has no revoke: an invitation is deleted, by token, under its organization.
+  revoke: (env, organizationId, ref) => call(env, "DELETE", `/organizations/${organizationId}/invitations/${ref}`),
   afterRevoke: "gone",
   error: readElasticError,
 };

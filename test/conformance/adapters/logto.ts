@@ -5,12 +5,19 @@ const DAY_MS = 86_400_000;
 const STATES: Record<string, Lifecycle> = { Pending: "pending", Accepted: "accepted", Revoked: "revoked", Expired: "expired" };
 
 /** `Authorization: Bearer <api key>`, which Logto's Management API accepts besides access tokens. */
-async function call(env: Env, method: "GET" | "POST" | "PUT", url: string, body?: string, auth: Auth = "admin") {
+async function call(
+  env: Env,
+  method: "GET" | "POST" | "PUT",
+  url: string,
+  body?: string,
+  auth: Auth = "admin",
+  contentType = "application/json",
+) {
   const key = keyFor(env, auth);
   const response = await env.app.inject({
     method,
     url,
-    headers: { ...(key && { authorization: `Bearer ${key}` }), ...(body !== undefined && { "content-type": "application/json" }) },
+    headers: { ...(key && { authorization: `Bearer ${key}` }), ...(body !== undefined && { "content-type": contentType }) },
     ...(body !== undefined && { payload: body }),
   });
   return answerOf(response);
@@ -32,16 +39,27 @@ export const logtoAdapter: DialectAdapter = {
   expected: {
     created: 201,
     resent: 204,
+    listed: { accepted: true, expired: true },
     revokedAccept: { status: 422, code: "request.invalid_input" },
+    revokeEnded: { status: 422, code: "request.invalid_input" },
+    resendEnded: { status: 422, code: "request.invalid_input" },
     expiredAccept: { status: 422, code: "request.invalid_input" },
     duplicate: { status: 422, code: "entity.unique_integrity_violation" },
     alreadyMember: { status: 422, code: "request.invalid_input" },
+    memberAtAccept: { status: 422, code: "request.invalid_input" },
     // The organization is a foreign key of the body: Logto answers 422, not 404.
     otherTenantOrganization: { status: 422, code: "entity.relation_foreign_key_not_found" },
+    // `organizationId` is a filter of the list.
+    otherTenantList: "empty",
+    otherTenantRevoke: { status: 404, code: "entity.not_found" },
+    otherTenantAccept: { status: 404, code: "entity.not_found" },
+    wrongInvitee: { status: 422, code: "request.invalid_input" },
     unknownInvitation: { status: 404, code: "entity.not_found" },
     noCredentials: { status: 401, code: "auth.authorization_header_missing" },
     wrongCredentials: { status: 401, code: "auth.unauthorized" },
     notJson: { status: 400, code: "guard.invalid_input" },
+    notObject: { status: 400, code: "guard.invalid_input" },
+    wrongContentType: { status: 400, code: "guard.invalid_input" },
     wrongTypes: { status: 400, code: "guard.invalid_input" },
   },
   async prepare(env) {
@@ -63,11 +81,12 @@ export const logtoAdapter: DialectAdapter = {
       }),
       auth,
     ),
-  createRaw: (env, _organizationId, payload) => call(env, "POST", "/api/organization-invitations", payload),
+  createRaw: (env, _organizationId, payload, contentType) =>
+    call(env, "POST", "/api/organization-invitations", payload, "admin", contentType),
   wrongTypesBody: (organizationId) => ({ invitee: 42, organizationId, expiresAt: "tomorrow" }),
   refOfCreated: (body) => (body as { id: string }).id,
   refOfNative: (invitation) => invitation.id,
-  get: (env, ref) => call(env, "GET", `/api/organization-invitations/${ref}`),
+  get: (env, ref, auth) => call(env, "GET", `/api/organization-invitations/${ref}`, undefined, auth),
   read(body) {
     const entity = body as { invitee: string; status: string };
     expect(entity).toMatchObject({ tenantId: expect.any(String), createdAt: expect.any(Number), expiresAt: expect.any(Number) });
@@ -75,8 +94,8 @@ export const logtoAdapter: DialectAdapter = {
     if (!state) throw new Error(`unexpected status ${entity.status}`);
     return { email: entity.invitee, state };
   },
-  async list(env, organizationId) {
-    const answer = await call(env, "GET", `/api/organization-invitations?organizationId=${organizationId}`);
+  async list(env, organizationId, auth) {
+    const answer = await call(env, "GET", `/api/organization-invitations?organizationId=${organizationId}`, undefined, auth);
     return { answer, refs: Array.isArray(answer.body) ? answer.body.map((i: { id: string }) => i.id) : [] };
   },
   resend: (env, ref) => call(env, "POST", `/api/organization-invitations/${ref}/message`, JSON.stringify({})),
@@ -89,7 +108,8 @@ export const logtoAdapter: DialectAdapter = {
   accept: (env, ref, invitee) =>
     call(env, "PUT", `/api/organization-invitations/${ref}/status`, JSON.stringify({ status: "Accepted", acceptedUserId: invitee.userId })),
   acceptError: readLogtoError,
-  revoke: (env, ref) => call(env, "PUT", `/api/organization-invitations/${ref}/status`, JSON.stringify({ status: "Revoked" })),
+  revoke: (env, _organizationId, ref) =>
+    call(env, "PUT", `/api/organization-invitations/${ref}/status`, JSON.stringify({ status: "Revoked" })),
   afterRevoke: "revoked",
   error: readLogtoError,
 };
