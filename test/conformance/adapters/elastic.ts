@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { type Auth, answerOf, type DialectAdapter, type Env, type ErrorReader, keyFor, type Lifecycle } from "../dialect.js";
+import { answerOf, type DialectAdapter, type Env, type ErrorReader, keyFor, type Lifecycle } from "../dialect.js";
 
 interface OrganizationInvitation {
   token: string;
