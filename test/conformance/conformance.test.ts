@@ -108,6 +108,7 @@ describe.each(adapters)("conformance: $name", (adapter) => {
       );
       expect(members.body.data.find((m) => m.userId === userId)).toMatchObject({ roleIds: [org.roleId] });
       await expectState(ref, email, "accepted");
+      expectFailure(adapter.acceptError, await adapter.accept(env, ref, invitee), adapter.expected.acceptedAccept);
       expect((await adapter.list(env, org.organizationId)).refs.includes(ref)).toBe(adapter.expected.listed.accepted);
     });
 
@@ -152,6 +153,8 @@ describe.each(adapters)("conformance: $name", (adapter) => {
 
       expectFailure(adapter.acceptError, await adapter.accept(env, ref, invitee), adapter.expected.expiredAccept);
       await expectNoMembership(email);
+      const resendExpired = adapter.expected.resendExpired;
+      if (adapter.resend && resendExpired) expectFailure(adapter.error, await adapter.resend(env, ref), resendExpired);
 
       // An expired invitation never blocks a new one.
       const renewed = await createPending(email);
@@ -188,7 +191,7 @@ describe.each(adapters)("conformance: $name", (adapter) => {
       const user = await env.admin.post<{ id: string }>("/v1/users", { email });
       const member = await env.admin.post(`/v1/organizations/${org.organizationId}/members`, { userId: user.body.id });
       expect(member.status, member.text).toBe(201);
-      expectFailure(adapter.error, await create({ email }), adapter.expected.alreadyMember);
+      expectFailure(adapter.error, await create({ email: email.toUpperCase() }), adapter.expected.alreadyMember);
       await expectNoInvitation(email);
 
       // Membership is checked again at acceptance.
@@ -210,6 +213,9 @@ describe.each(adapters)("conformance: $name", (adapter) => {
       const email = uniqueEmail("tenant");
       const created = await create({ email, organizationId: env.other.organizationId });
       expectFailure(adapter.error, created, adapter.expected.otherTenantOrganization);
+      await expectNoInvitation(email);
+      const withRole = await create({ email, roleIds: [env.other.roleId] });
+      expectFailure(adapter.error, withRole, adapter.expected.otherTenantRole);
       await expectNoInvitation(email);
       const otherRef = adapter.refOfNative(env.other.invitation);
       expectFailure(adapter.error, await adapter.get(env, otherRef), adapter.expected.unknownInvitation);
@@ -252,6 +258,7 @@ describe.each(adapters)("conformance: $name", (adapter) => {
       const input = { organizationId: org.organizationId, email };
       expectFailure(adapter.error, await adapter.create(env, input, "none"), adapter.expected.noCredentials);
       expectFailure(adapter.error, await adapter.create(env, input, "wrong"), adapter.expected.wrongCredentials);
+      expectFailure(adapter.error, await adapter.create(env, input, "readOnly"), adapter.expected.missingScope);
       await expectNoInvitation(email);
       const ref = await createPending(email);
       expectFailure(adapter.error, await adapter.get(env, ref, "none"), adapter.expected.noCredentials);
@@ -266,6 +273,7 @@ describe.each(adapters)("conformance: $name", (adapter) => {
       const wrongTypes = await adapter.createRaw(env, org.organizationId, JSON.stringify(adapter.wrongTypesBody(org.organizationId)));
       expectFailure(adapter.error, wrongTypes, adapter.expected.wrongTypes);
       expectFailure(adapter.error, await adapter.createRaw(env, org.organizationId, "[1]"), adapter.expected.notObject);
+      expectFailure(adapter.error, await create({ email: "not-an-email" }), adapter.expected.badEmail);
       const plain = await adapter.createRaw(env, org.organizationId, "someone@example.com", "text/plain");
       expectFailure(adapter.error, plain, adapter.expected.wrongContentType);
     });

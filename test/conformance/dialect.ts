@@ -12,12 +12,14 @@ export interface Env {
   admin: Client;
   /** The tenant's admin key (`<key id>.<secret>`), which every dialect accepts in its own scheme. */
   adminKey: string;
-  /** A second tenant: its organization and an invitation in it, made with its own admin key. */
-  other: { admin: Client; organizationId: string; invitation: { id: string; acceptUrl: string } };
+  /** A key of the tenant with `invitations:read` only. */
+  readOnlyKey: string;
+  /** A second tenant: its organization, a role and an invitation, made with its own admin key. */
+  other: { admin: Client; organizationId: string; roleId: string; invitation: { id: string; acceptUrl: string } };
 }
 
 /** Whose credentials a request carries. */
-export type Auth = "admin" | "none" | "wrong";
+export type Auth = "admin" | "none" | "wrong" | "readOnly";
 
 /** A key id that exists nowhere and a secret of the usual length. */
 export const WRONG_KEY = "key_nobodyhere0000.wrong-secret-wrong-secret-wrong-00";
@@ -65,12 +67,16 @@ export interface Expected {
   resent: number | undefined;
   /** Whether the organization's list still shows an accepted / an expired invitation. */
   listed: { accepted: boolean; expired: boolean };
+  /** Accepting an invitation that was accepted already. */
+  acceptedAccept: Failure;
   revokedAccept: Failure;
   /** Revoking (deleting) again. */
   revokeEnded: Failure;
   /** Resending a revoked invitation (none where the dialect has no resend). */
   resendEnded: Failure | undefined;
   expiredAccept: Failure;
+  /** Resending an expired invitation (none where the dialect has no resend). */
+  resendExpired: Failure | undefined;
   /** `refresh`: the dialect answers a duplicate by renewing the pending invitation (same id). */
   duplicate: Failure | "refresh";
   alreadyMember: Failure;
@@ -80,6 +86,8 @@ export interface Expected {
   /** Listing another tenant's organization: an error, or an empty list where it is a filter. */
   otherTenantList: Failure | "empty";
   otherTenantRevoke: Failure;
+  /** A role of another tenant granted by the invitation. */
+  otherTenantRole: Failure;
   /** An invitation the caller cannot see: another tenant's, or one deleted. */
   unknownInvitation: Failure;
   /** Accepting another tenant's invitation, where acceptance names a user of the caller's tenant. */
@@ -88,12 +96,16 @@ export interface Expected {
   wrongInvitee?: Failure;
   noCredentials: Failure;
   wrongCredentials: Failure;
+  /** A key without the `invitations:write` scope creating. */
+  missingScope: Failure;
   notJson: Failure;
   /** A JSON body that is not an object (`[1]`). */
   notObject: Failure;
   /** A body sent as `text/plain`. */
   wrongContentType: Failure;
   wrongTypes: Failure;
+  /** An invitee that is not an email address. */
+  badEmail: Failure;
 }
 
 export interface CreateInput {
@@ -167,6 +179,7 @@ export function splitKey(key: string): { id: string; secret: string } {
 
 export function keyFor(env: Env, auth: Auth): string | null {
   if (auth === "none") return null;
+  if (auth === "readOnly") return env.readOnlyKey;
   return auth === "wrong" ? WRONG_KEY : env.adminKey;
 }
 

@@ -26,19 +26,22 @@ async function startEnv(kind: DbKind): Promise<Env> {
   const tenant = await admin.post<{ apiKey: { key: string } }>("/v1/tenants", { name: "Other tenant" });
   if (tenant.status !== 201) throw new Error(`tenant: ${tenant.text}`);
   const otherAdmin = client(ctx.app, tenant.body.apiKey.key);
-  const { organizationId } = await seedOrganization(otherAdmin, "Other tenant's organization");
+  const { organizationId, roleId } = await seedOrganization(otherAdmin, "Other tenant's organization");
   const invitation = await otherAdmin.post<{ id: string; acceptUrl: string }>("/v1/invitations", {
     organizationId,
     email: uniqueEmail("other-tenant"),
     sendEmail: false,
   });
   if (invitation.status !== 201) throw new Error(`invitation: ${invitation.text}`);
+  const readOnly = await admin.post<{ key: string }>("/v1/api-keys", { name: "read only", scopes: ["invitations:read"] });
+  if (readOnly.status !== 201) throw new Error(`key: ${readOnly.text}`);
   return {
     ctx,
     app: ctx.app,
     clock,
     admin,
     adminKey: ctx.adminKey,
-    other: { admin: otherAdmin, organizationId, invitation: { id: invitation.body.id, acceptUrl: invitation.body.acceptUrl } },
+    readOnlyKey: readOnly.body.key,
+    other: { admin: otherAdmin, organizationId, roleId, invitation: { id: invitation.body.id, acceptUrl: invitation.body.acceptUrl } },
   };
 }
