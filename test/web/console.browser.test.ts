@@ -159,7 +159,7 @@ describe.runIf(RUN_BROWSER_TESTS)("admin console in Chromium", () => {
     await expect(page.getByRole("button", { name: "Previous page" }).isDisabled()).resolves.toBe(true);
     await page.getByRole("button", { name: "Next page" }).click();
     await page.getByText("Showing 21–23 of 23 invitations").waitFor();
-    expect(await page.getByRole("region", { name: "Invitations" }).getByRole("row").count()).toBe(4);
+    await expect.poll(() => page.getByRole("region", { name: "Invitations" }).getByRole("row").count()).toBe(4);
     await expect(page.getByRole("button", { name: "Next page" }).isDisabled()).resolves.toBe(true);
     await page.getByRole("button", { name: "Previous page" }).click();
     await page.getByText("Showing 1–20 of 23 invitations").waitFor();
@@ -174,8 +174,9 @@ describe.runIf(RUN_BROWSER_TESTS)("admin console in Chromium", () => {
     await page.getByLabel("Recipient").fill("one@example.com");
     await page.getByRole("button", { name: "Show messages" }).click();
     const message = page.locator("details.message").filter({ hasText: "To one@example.com" });
+    // The view first lists every message; wait for the filtered reload to replace that list.
+    await expect.poll(() => page.locator("details.message").count(), { timeout: 10_000 }).toBe(1);
     await message.waitFor();
-    expect(await page.locator("details.message").count()).toBe(1);
     await message.locator("summary").click();
     await expect(message.locator(".message-text").textContent()).resolves.toContain(token);
     await expect(message.locator("iframe").getAttribute("sandbox")).resolves.toBe("");
