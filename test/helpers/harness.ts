@@ -156,3 +156,13 @@ export function uniqueEmail(prefix = "person"): string {
   counter += 1;
   return `${prefix}.${counter}.${randomBytes(3).toString("hex")}@example.com`;
 }
+
+/**
+ * Limits count in fixed windows aligned to the clock (a minute, ten minutes). A test that makes
+ * N calls and expects the (N+1)th refused waits out the last second of a window first, so the
+ * window cannot turn over in the middle of it.
+ */
+export async function awayFromWindowEdge(windowMs = 60_000, marginMs = 1_500): Promise<void> {
+  const left = windowMs - (Date.now() % windowMs);
+  if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}

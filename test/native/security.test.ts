@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  awayFromWindowEdge,
   type Client,
   client,
   createTestContext,
@@ -136,6 +137,7 @@ describe.each(databaseKinds)("native API security (%s)", (kind) => {
   });
 
   it("rate-limits failed token attempts per client address", async () => {
+    await awayFromWindowEdge();
     const anonymous = client(ctx.app, null);
     let last = 0;
     for (let i = 0; i < 31; i++) {
@@ -149,6 +151,7 @@ describe.each(databaseKinds)("native API security (%s)", (kind) => {
   });
 
   it("applies the per-key request limit when a tenant sets one", async () => {
+    await awayFromWindowEdge();
     const limited = await api.post<{ key: string }>("/v1/api-keys", { name: "limited" });
     await api.patch("/v1/settings", { limits: { requestsPerKeyPerMinute: 3 } });
     try {

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, client, createTestContext, databaseKinds, type TestContext, uniqueEmail } from "../../helpers/harness.js";
+import {
+  ADMIN_KEY,
+  awayFromWindowEdge,
+  client,
+  createTestContext,
+  databaseKinds,
+  type TestContext,
+  uniqueEmail,
+} from "../../helpers/harness.js";
 import { elasticClient, expectFailure, seedElastic } from "./helpers.js";
 
 const INVALID_AUTH = [{ code: "root.invalid_authentication" }];
@@ -79,6 +87,7 @@ describe.each(databaseKinds)("Elastic dialect, authentication (%s)", (kind) => {
     const tenant = await seed.admin.post<{ apiKey: { key: string } }>("/v1/tenants", { name: "Throttled" });
     const admin = client(ctx.app, tenant.body.apiKey.key);
     const org = await admin.post<{ id: string }>("/v1/organizations", { name: "Throttled" });
+    await awayFromWindowEdge();
     expect((await admin.patch("/v1/settings", { limits: { requestsPerKeyPerMinute: 3 } })).status).toBe(200);
     const api = elasticClient(ctx.app, tenant.body.apiKey.key);
     let last = await api.list(org.body.id);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  awayFromWindowEdge,
   type Client,
   client,
   createTestContext,
@@ -56,6 +57,7 @@ describe.each(databaseKinds)("LoginRadius limits, 429 / 1101 (%s)", (kind) => {
 
   it("names the per-key request limit", async () => {
     const created = await api.post<{ key: string }>("/v1/api-keys", { name: "busy" });
+    await awayFromWindowEdge();
     expect((await api.patch("/v1/settings", { limits: { requestsPerKeyPerMinute: 3 } })).status).toBe(200);
     const busy = loginRadiusClient(ctx.app, created.body.key);
     for (let i = 0; i < 3; i += 1) expect((await busy.get(`?orgid=${orgId}`)).status).toBe(200);
