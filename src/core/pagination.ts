@@ -31,3 +31,10 @@ export function decodeCursor(cursor: string | undefined): CursorPosition | undef
   }
   return { createdAt, id };
 }
+
+/** Cuts a newest-first result fetched with `limit + 1` rows into a page and its cursor. */
+export function toPage<R extends { created_at: number; id: string }, T>(rows: R[], limit: number, map: (row: R) => T): Page<T> {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { data: page.map(map), nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null };
+}

@@ -1,4 +1,5 @@
 import { normalizeEmail } from "../core/email-address.js";
+import { decodeCursor, type Page, toPage } from "../core/pagination.js";
 import type { Db } from "../db/database.js";
 
 export interface CapturedMessage {
@@ -14,11 +15,17 @@ export interface CapturedMessage {
 export class MailboxService {
   constructor(private readonly db: Db) {}
 
-  async list(tenantId: string, options: { to?: string; limit: number }): Promise<CapturedMessage[]> {
+  async list(tenantId: string, options: { to?: string; limit: number; cursor?: string }): Promise<Page<CapturedMessage>> {
     let query = this.db.selectFrom("mailbox").selectAll().where("tenant_id", "=", tenantId);
     if (options.to !== undefined) query = query.where("to", "=", normalizeEmail(options.to));
-    const rows = await query.orderBy("created_at", "desc").orderBy("id", "desc").limit(options.limit).execute();
-    return rows.map((row) => ({
+    const after = decodeCursor(options.cursor);
+    if (after) query = query.where((eb) => eb(eb.refTuple("created_at", "id"), "<", eb.tuple(after.createdAt, after.id)));
+    const rows = await query
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(options.limit + 1)
+      .execute();
+    return toPage(rows, options.limit, (row) => ({
       id: row.id,
       to: row.to,
       subject: row.subject,

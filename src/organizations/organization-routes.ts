@@ -112,6 +112,7 @@ export async function organizationRoutes(app: NativeApp, usher: Usher): Promise<
         params: IdParams,
         response: {
           200: Type.Object({
+            nextCursor: Type.Null(),
             data: Type.Array(
               Type.Object({
                 organizationId: Type.String(),
@@ -127,7 +128,10 @@ export async function organizationRoutes(app: NativeApp, usher: Usher): Promise<
         },
       },
     },
-    async (request) => ({ data: (await usher.members.list(request.auth.tenantId, request.params.id)).map(membershipView) }),
+    async (request) => ({
+      data: (await usher.members.list(request.auth.tenantId, request.params.id)).map(membershipView),
+      nextCursor: null,
+    }),
   );
 
   app.put(

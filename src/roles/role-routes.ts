@@ -25,8 +25,11 @@ export async function roleRoutes(app: NativeApp, usher: Usher): Promise<void> {
   );
   app.get(
     "/roles",
-    { config: { scope: "roles:read" }, schema: { tags: ["roles"], response: { 200: Type.Object({ data: Type.Array(RoleSchema) }) } } },
-    async (request) => ({ data: (await usher.roles.list(request.auth.tenantId)).map(view) }),
+    {
+      config: { scope: "roles:read" },
+      schema: { tags: ["roles"], response: { 200: Type.Object({ data: Type.Array(RoleSchema), nextCursor: Type.Null() }) } },
+    },
+    async (request) => ({ data: (await usher.roles.list(request.auth.tenantId)).map(view), nextCursor: null }),
   );
   app.get(
     "/roles/:id",

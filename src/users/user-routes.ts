@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { Usher } from "../container.js";
-import { IdParams, iso, Nullable, Timestamp } from "../http/native/schemas.js";
+import { IdParams, iso, Nullable, PageQuery, Timestamp } from "../http/native/schemas.js";
 import { actorOf, type NativeApp } from "../http/native/types.js";
 import type { User } from "./user-service.js";
 
@@ -32,16 +32,17 @@ export async function userRoutes(app: NativeApp, usher: Usher): Promise<void> {
         querystring: Type.Object(
           {
             email: Type.Optional(Type.String({ maxLength: 320 })),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+            ...PageQuery,
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ data: Type.Array(UserSchema) }) },
+        response: { 200: Type.Object({ data: Type.Array(UserSchema), nextCursor: Nullable(Type.String()) }) },
       },
     },
-    async (request) => ({
-      data: (await usher.users.list(request.auth.tenantId, { email: request.query.email, limit: request.query.limit ?? 50 })).map(view),
-    }),
+    async (request) => {
+      const page = await usher.users.list(request.auth.tenantId, { ...request.query, limit: request.query.limit ?? 50 });
+      return { ...page, data: page.data.map(view) };
+    },
   );
   app.get(
     "/users/:id",

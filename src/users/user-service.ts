@@ -3,6 +3,7 @@ import type { Clock } from "../core/clock.js";
 import { isValidEmail, normalizeEmail } from "../core/email-address.js";
 import { AppError, validationError } from "../core/errors.js";
 import type { IdGenerator } from "../core/ids.js";
+import { decodeCursor, type Page, toPage } from "../core/pagination.js";
 import type { Db } from "../db/database.js";
 import { isUniqueViolation } from "../db/errors.js";
 import type { Database, UserRow } from "../db/schema.js";
@@ -86,11 +87,17 @@ export class UserService {
     return row ? toUser(row) : undefined;
   }
 
-  async list(tenantId: string, options: { email?: string; limit: number }): Promise<User[]> {
+  async list(tenantId: string, options: { email?: string; limit: number; cursor?: string }): Promise<Page<User>> {
     let query = this.db.selectFrom("users").selectAll().where("tenant_id", "=", tenantId);
     if (options.email !== undefined) query = query.where("email", "=", normalizeEmail(options.email));
-    const rows = await query.orderBy("created_at", "desc").orderBy("id", "desc").limit(options.limit).execute();
-    return rows.map(toUser);
+    const after = decodeCursor(options.cursor);
+    if (after) query = query.where((eb) => eb(eb.refTuple("created_at", "id"), "<", eb.tuple(after.createdAt, after.id)));
+    const rows = await query
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(options.limit + 1)
+      .execute();
+    return toPage(rows, options.limit, toUser);
   }
 
   async delete(tenantId: string, actor: Actor, id: string): Promise<void> {

@@ -54,6 +54,28 @@ describe.each(databaseKinds)("native resources (%s)", (kind) => {
     expect((await api.delete(`/v1/users/${user.body.id}`)).status).toBe(204);
   });
 
+  it("answers every list as {data, nextCursor}, paging users and the mailbox by cursor", async () => {
+    const emails = [uniqueEmail("pager"), uniqueEmail("pager"), uniqueEmail("pager")];
+    for (const email of emails) expect((await api.post("/v1/users", { email })).status).toBe(201);
+    const first = await api.get<{ data: Array<{ email: string }>; nextCursor: string }>("/v1/users?limit=2");
+    expect(first.body.data.map((u) => u.email)).toEqual([emails[2], emails[1]]);
+    const second = await api.get<{ data: Array<{ email: string }>; nextCursor: string | null }>(
+      `/v1/users?limit=2&cursor=${first.body.nextCursor}`,
+    );
+    expect(second.body.data[0]?.email).toBe(emails[0]);
+    for (const url of ["/v1/roles", "/v1/api-keys", "/v1/tenants", "/v1/mailbox", "/v1/events", "/v1/organizations", "/v1/invitations"]) {
+      const res = await api.get<Record<string, unknown>>(url);
+      expect(Object.keys(res.body).sort(), url).toEqual(["data", "nextCursor"]);
+    }
+    const org = await api.post<{ id: string }>("/v1/organizations", { name: "Paged mail" });
+    for (let i = 0; i < 3; i++) await api.post("/v1/invitations", { organizationId: org.body.id, email: uniqueEmail("paged-mail") });
+    await ctx.usher.worker.drain();
+    const mail = await api.get<{ data: unknown[]; nextCursor: string }>("/v1/mailbox?limit=2");
+    expect(mail.body.data).toHaveLength(2);
+    const rest = await api.get<{ data: unknown[] }>(`/v1/mailbox?limit=2&cursor=${mail.body.nextCursor}`);
+    expect(rest.body.data.length).toBeGreaterThan(0);
+  });
+
   it("reads and patches settings, validating them and never returning the SMTP password", async () => {
     const initial = await api.get<Record<string, unknown>>("/v1/settings");
     expect(initial.body).toMatchObject({

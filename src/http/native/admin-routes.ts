@@ -107,8 +107,11 @@ export async function adminRoutes(app: NativeApp, usher: Usher): Promise<void> {
   );
   app.get(
     "/api-keys",
-    { config: { scope: "keys:write" }, schema: { tags: ["api keys"], response: { 200: Type.Object({ data: Type.Array(ApiKeySchema) }) } } },
-    async (request) => ({ data: (await usher.apiKeys.list(request.auth.tenantId)).map(keyView) }),
+    {
+      config: { scope: "keys:write" },
+      schema: { tags: ["api keys"], response: { 200: Type.Object({ data: Type.Array(ApiKeySchema), nextCursor: Type.Null() }) } },
+    },
+    async (request) => ({ data: (await usher.apiKeys.list(request.auth.tenantId)).map(keyView), nextCursor: null }),
   );
   app.delete(
     "/api-keys/:id",
@@ -138,8 +141,11 @@ export async function adminRoutes(app: NativeApp, usher: Usher): Promise<void> {
   );
   app.get(
     "/tenants",
-    { config: { scope: "platform" }, schema: { tags: ["tenants"], response: { 200: Type.Object({ data: Type.Array(TenantSchema) }) } } },
-    async () => ({ data: (await usher.tenants.list()).map((t) => ({ ...t, createdAt: iso(t.createdAt) })) }),
+    {
+      config: { scope: "platform" },
+      schema: { tags: ["tenants"], response: { 200: Type.Object({ data: Type.Array(TenantSchema), nextCursor: Type.Null() }) } },
+    },
+    async () => ({ data: (await usher.tenants.list()).map((t) => ({ ...t, createdAt: iso(t.createdAt) })), nextCursor: null }),
   );
 
   app.get(
@@ -175,15 +181,15 @@ export async function adminRoutes(app: NativeApp, usher: Usher): Promise<void> {
         querystring: Type.Object(
           {
             to: Type.Optional(Type.String({ maxLength: 320 })),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+            ...PageQuery,
           },
           { additionalProperties: false },
         ),
       },
     },
     async (request) => {
-      const messages = await usher.mailbox.list(request.auth.tenantId, { to: request.query.to, limit: request.query.limit ?? 50 });
-      return { data: messages.map((m) => ({ ...m, createdAt: iso(m.createdAt) })) };
+      const page = await usher.mailbox.list(request.auth.tenantId, { ...request.query, limit: request.query.limit ?? 50 });
+      return { ...page, data: page.data.map((m) => ({ ...m, createdAt: iso(m.createdAt) })) };
     },
   );
 }

@@ -84,7 +84,9 @@ describe.each(databaseKinds)("Logto invitations, happy paths (%s)", (kind) => {
     });
     expect(res.status).toBe(201);
     await ctx.usher.worker.drain();
-    const [mail] = await ctx.usher.mailbox.list(ctx.tenantId, { to: invitee, limit: 5 });
+    const {
+      data: [mail],
+    } = await ctx.usher.mailbox.list(ctx.tenantId, { to: invitee, limit: 5 });
     expect(mail?.headers["Content-Language"]).toBe("de");
     const link = /https:\/\/app\.example\.com\/join\?[^\s"<]+/.exec(mail?.text ?? "")?.[0] ?? "";
     expect(new URL(link).searchParams.get("from")).toBe("mail");
@@ -113,7 +115,9 @@ describe.each(databaseKinds)("Logto invitations, happy paths (%s)", (kind) => {
     expect(resent.status).toBe(204);
     expect(resent.text).toBe("");
     await ctx.usher.worker.drain();
-    const [mail] = await ctx.usher.mailbox.list(ctx.tenantId, { to: invitee, limit: 5 });
+    const {
+      data: [mail],
+    } = await ctx.usher.mailbox.list(ctx.tenantId, { to: invitee, limit: 5 });
     expect(mail?.text).toContain("https://app.example.com/accept?token=");
     const afterResend = await api.get<LogtoInvitation>(`/api/organization-invitations/${created.body.id}`);
     expect(afterResend.body.expiresAt).toBe(expiresAt);

@@ -66,7 +66,9 @@ describe.each(databaseKinds)("Logto's @logto/api management client against Usher
     });
     expect(resent.response.status).toBe(204);
     await ctx.usher.worker.drain();
-    const [mail] = await ctx.usher.mailbox.list(ctx.tenantId, { to: invitee, limit: 1 });
+    const {
+      data: [mail],
+    } = await ctx.usher.mailbox.list(ctx.tenantId, { to: invitee, limit: 1 });
     expect(mail?.text).toContain("https://app.example.com/invitations?token=");
 
     const user = await apiClient.POST("/api/users", { body: { primaryEmail: invitee, name: "Sam" } });
