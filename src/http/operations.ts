@@ -23,6 +23,8 @@ export async function operationsRoutes(app: FastifyInstance, usher: Usher): Prom
   });
 
   const hidden = { schema: { hide: true } };
+  // The front door of a fresh install: the admin console.
+  app.get("/", hidden, async (_request, reply) => reply.redirect("/console", 302));
   app.get("/healthz", hidden, async () => ({ status: "ok" }));
   app.get("/readyz", hidden, async (_request, reply) => {
     try {

@@ -152,6 +152,9 @@ describe.each(databaseKinds)("native resources (%s)", (kind) => {
 
   it("serves health, readiness, metrics, the OpenAPI document and its reference page", async () => {
     expect((await ctx.app.inject({ url: "/healthz" })).json()).toEqual({ status: "ok" });
+    const root = await ctx.app.inject({ url: "/" });
+    expect(root.statusCode).toBe(302);
+    expect(root.headers.location).toBe("/console");
     expect((await ctx.app.inject({ url: "/readyz" })).json()).toEqual({ status: "ready", database: kind });
     const metrics = await ctx.app.inject({ url: "/metrics" });
     expect(metrics.body).toContain("usher_http_request_duration_seconds_bucket");
