@@ -52,8 +52,14 @@ describe("ids", () => {
     for (const prefix of ["org", "inv", "role", "usr", "key", "evt", "msg", "mail", "ten"] as const) {
       const id = newId(prefix);
       expect(id.length).toBeLessThanOrEqual(21);
-      expect(id).toMatch(new RegExp(`^${prefix}_[A-Za-z0-9]{16}$`));
+      expect(id).toMatch(new RegExp(`^${prefix}_[0-9a-z]{16}$`));
     }
+  });
+
+  it("sort in creation order, also within one millisecond, and never repeat", () => {
+    const ids = Array.from({ length: 20_000 }, () => newId("inv"));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
   });
 });
 
