@@ -1,4 +1,4 @@
-import { type Kysely, sql } from "kysely";
+import { type Kysely, sql, type UpdateObject } from "kysely";
 import { decodeCursor } from "../core/pagination.js";
 import type { Database, InvitationRow, InvitationStatus, NewInvitation } from "../db/schema.js";
 
@@ -141,7 +141,7 @@ export async function transitionPending(
   tenantId: string,
   id: string,
   now: number,
-  changes: Partial<Omit<InvitationRow, "id" | "tenant_id">>,
+  changes: UpdateObject<Database, "invitations">,
 ): Promise<InvitationRow | undefined> {
   return db
     .updateTable("invitations")

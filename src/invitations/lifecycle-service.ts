@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Clock } from "../core/clock.js";
 import type { SecretBox } from "../core/crypto.js";
 import { AppError, validationError } from "../core/errors.js";
@@ -114,7 +115,7 @@ export class LifecycleService {
       await this.deps.db.transaction().execute(async (trx) => {
         const row = await q.transitionPending(trx, tenantId, id, now, {
           expires_at: expiresAt,
-          send_count: current.send_count + 1,
+          send_count: sql<number>`send_count + 1`,
           last_sent_at: now,
           delivery_status: "queued",
           delivery_attempts: 0,

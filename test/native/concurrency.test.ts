@@ -88,6 +88,22 @@ describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
     }
   });
 
+  it("10 concurrent resends count 10 sends, none lost", async () => {
+    await api.patch("/v1/settings", { limits: { sendsPerRecipientPer10Minutes: 0 } });
+    try {
+      const inv = await api.post<{ id: string }>("/v1/invitations", {
+        organizationId: org.organizationId,
+        email: uniqueEmail("resend-race"),
+      });
+      const answers = await Promise.all(Array.from({ length: 10 }, () => api.post(`/v1/invitations/${inv.body.id}/resend`)));
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      const final = await api.get<{ sendCount: number }>(`/v1/invitations/${inv.body.id}`);
+      expect(final.body.sendCount).toBe(11);
+    } finally {
+      await api.patch("/v1/settings", { limits: { sendsPerRecipientPer10Minutes: 10 } });
+    }
+  });
+
   it("concurrent batches over the same emails never create two pending invitations for one email", async () => {
     const emails = Array.from({ length: 20 }, () => uniqueEmail("batch-race"));
     const answers = await Promise.all(
