@@ -1,6 +1,7 @@
 import { withQuery } from "../api.js";
 import { append, errorText, field, h, pageHeader, replace, statusLine, table } from "../dom.js";
 import { actorLabel, formatDate, timeCell } from "../format.js";
+import { cursorPager } from "../pager.js";
 
 const PAGE_SIZE = 25;
 const EVENT_TYPES = [
@@ -74,8 +75,7 @@ export async function renderAudit(view, session, params) {
   const listArea = h("div", { "aria-live": "polite" });
   const prev = h("button", { type: "button", class: "button secondary" }, "Newer");
   const next = h("button", { type: "button", class: "button secondary" }, "Older");
-  const cursors = [null];
-  let pageIndex = 0;
+  const pager = cursorPager({ prev, next, load: () => load() });
 
   const load = async () => {
     try {
@@ -85,12 +85,10 @@ export async function renderAudit(view, session, params) {
           organizationId: orgSelect.value,
           invitationId: invitation.value.trim(),
           limit: PAGE_SIZE,
-          cursor: cursors[pageIndex],
+          cursor: pager.cursor,
         }),
       );
-      cursors[pageIndex + 1] = page.nextCursor;
-      prev.disabled = pageIndex === 0;
-      next.disabled = !page.nextCursor;
+      pager.loaded(page.nextCursor);
       status.clear();
       replace(
         listArea,
@@ -111,19 +109,7 @@ export async function renderAudit(view, session, params) {
       status.show(errorText(error), "error");
     }
   };
-  const restart = () => {
-    cursors.length = 1;
-    pageIndex = 0;
-    return load();
-  };
-  prev.addEventListener("click", () => {
-    pageIndex = Math.max(0, pageIndex - 1);
-    return load();
-  });
-  next.addEventListener("click", () => {
-    pageIndex += 1;
-    return load();
-  });
+  const restart = () => pager.restart();
   orgSelect.addEventListener("change", restart);
 
   const filters = h(

@@ -1,6 +1,7 @@
 import { withQuery } from "../api.js";
 import { announce, append, confirmDialog, errorText, field, h, pageHeader, replace, statusLine, table } from "../dom.js";
 import { deliveryCell, statusBadge, timeCell } from "../format.js";
+import { cursorPager } from "../pager.js";
 
 const PAGE_SIZE = 20;
 const STATUSES = ["pending", "accepted", "declined", "revoked", "expired"];
@@ -57,8 +58,7 @@ export async function renderInvitations(view, session, params) {
   const summary = h("p", { class: "summary" });
   const prev = h("button", { type: "button", class: "button secondary" }, "Previous page");
   const next = h("button", { type: "button", class: "button secondary" }, "Next page");
-  const cursors = [null];
-  let pageIndex = 0;
+  const pager = cursorPager({ prev, next, load: () => load() });
 
   const actionsFor = (inv) => {
     if (inv.status !== "pending") return h("span", { class: "muted" }, "—");
@@ -113,18 +113,16 @@ export async function renderInvitations(view, session, params) {
         status: statusSelect.value,
         email: emailInput.value.trim(),
         limit: PAGE_SIZE,
-        cursor: cursors[pageIndex],
+        cursor: pager.cursor,
         includeTotal: true,
       };
       const page = await session.api.get(withQuery("/v1/invitations", query));
-      const first = pageIndex * PAGE_SIZE + 1;
+      const first = pager.index * PAGE_SIZE + 1;
       summary.textContent =
         page.total === 0
           ? ""
           : `Showing ${first}–${first + page.data.length - 1} of ${page.total} invitation${page.total === 1 ? "" : "s"}`;
-      cursors[pageIndex + 1] = page.nextCursor;
-      prev.disabled = pageIndex === 0;
-      next.disabled = !page.nextCursor;
+      pager.loaded(page.nextCursor);
       replace(
         listArea,
         table({
@@ -150,19 +148,9 @@ export async function renderInvitations(view, session, params) {
   };
 
   const restart = () => {
-    cursors.length = 1;
-    pageIndex = 0;
     status.clear();
-    return load();
+    return pager.restart();
   };
-  prev.addEventListener("click", () => {
-    pageIndex = Math.max(0, pageIndex - 1);
-    return load();
-  });
-  next.addEventListener("click", () => {
-    pageIndex += 1;
-    return load();
-  });
   orgSelect.addEventListener("change", restart);
   statusSelect.addEventListener("change", restart);
 
