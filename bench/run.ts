@@ -1,11 +1,13 @@
-import autocannon from "autocannon";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { assertWrk, lua, runLoad } from "./load.js";
 import { elasticBulkCreate } from "./scenarios/elastic-bulk.js";
 import { measureDelivery, startSink } from "./scenarios/email-delivery.js";
 import { BENCH_KEY, type BenchServer, call, freshPostgres, startBenchServer } from "./server.js";
 
 /**
- * `npm run bench`: every scenario against a real server process on 127.0.0.1, 50 connections,
- * 10 s measured after a 3 s warm-up. One line per scenario:
+ * `npm run bench`: every scenario against a real server process on 127.0.0.1, loaded by wrk
+ * with 50 connections, 10 s measured after a 3 s warm-up. One line per scenario:
  * requests/s, p50 and p99 latency, server CPU per request, peak server RSS.
  */
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -24,46 +26,26 @@ interface Row {
   note?: string;
 }
 
-type RequestFactory = () => { method: "GET" | "POST"; path: string; body?: string; headers?: Record<string, string> };
-
-async function load(server: BenchServer, make: RequestFactory, seconds: number) {
-  const instance = autocannon({
-    url: server.url,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [
-      {
-        setupRequest: (request) => {
-          const next = make();
-          return { ...request, method: next.method, path: next.path, body: next.body, headers: { ...request.headers, ...next.headers } };
-        },
-      },
-    ],
-  });
-  return (await instance) as autocannon.Result;
-}
-
-async function measure(scenario: string, server: BenchServer, make: RequestFactory): Promise<Row> {
-  await load(server, make, WARMUP);
+/** The wrk script of a scenario: Lua defining `request()` (see load.ts for its globals). */
+async function measure(scenario: string, server: BenchServer, script: string): Promise<Row> {
+  await runLoad({ url: server.url, connections: CONNECTIONS, seconds: WARMUP, script });
   server.resetPeakRss();
   const cpuBefore = server.cpuMs();
-  const result = await load(server, make, DURATION);
+  const result = await runLoad({ url: server.url, connections: CONNECTIONS, seconds: DURATION, script });
   const cpu = server.cpuMs() - cpuBefore;
-  const done = result.requests.total;
-  const bad = result.non2xx + result.errors + result.timeouts;
   return {
     scenario,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    cpuMsPerRequest: done > 0 ? cpu / done : 0,
+    rps: result.rps,
+    p50: result.p50,
+    p99: result.p99,
+    cpuMsPerRequest: result.requests > 0 ? cpu / result.requests : 0,
     peakRssMb: server.peakRssMb(),
-    ...(bad > 0 && { note: `${bad} non-2xx/errors` }),
+    ...(result.bad > 0 && { note: `${result.bad} non-2xx/errors` }),
   };
 }
 
-const json = { "content-type": "application/json", authorization: `Bearer ${BENCH_KEY}` };
-let sequence = 0;
+/** Lua for the request headers of the native API. */
+const HEADERS = `local headers = { ["content-type"] = "application/json", ["authorization"] = ${lua(`Bearer ${BENCH_KEY}`)} }`;
 
 async function createScenario(label: string, databaseUrl?: string, smtp = false): Promise<Row> {
   const sink = smtp ? await startSink() : undefined;
@@ -73,19 +55,20 @@ async function createScenario(label: string, databaseUrl?: string, smtp = false)
     for (let i = 0; i < 100; i++)
       orgs.push((await call<{ id: string }>(`${server.url}/v1/organizations`, "POST", { name: `Org ${i}` })).id);
     const role = await call<{ id: string }>(`${server.url}/v1/roles`, "POST", { name: "member" });
-    return await measure(label, server, () => {
-      sequence += 1;
-      return {
-        method: "POST",
-        path: "/v1/invitations",
-        headers: json,
-        body: JSON.stringify({
-          organizationId: orgs[sequence % orgs.length],
-          email: `user${sequence}@bench.example.com`,
-          roleIds: [role.id],
-        }),
-      };
-    });
+    // Every request a new email (run, thread and sequence number), organizations in turn.
+    return await measure(
+      label,
+      server,
+      `${HEADERS}
+local orgs = { ${orgs.map(lua).join(", ")} }
+local n = 0
+request = function()
+  n = n + 1
+  local body = '{"organizationId":"' .. orgs[n % #orgs + 1] .. '","email":"user' .. run .. '.' .. thread .. '.' .. n ..
+    '@bench.example.com","roleIds":[' .. ${lua(JSON.stringify(role.id))} .. ']}'
+  return wrk.format("POST", "/v1/invitations", headers, body)
+end`,
+    );
   } finally {
     await server.stop();
     await sink?.close();
@@ -151,7 +134,18 @@ async function listScenario(label: string, databaseUrl?: string): Promise<Row> {
         `/v1/invitations?organizationId=${organizationId}&limit=50`,
         `/v1/invitations?organizationId=${organizationId}&limit=50&cursor=${first.nextCursor}`,
       ];
-      return measure(label, server, () => ({ method: "GET", path: paths[sequence++ % 2] ?? "", headers: json }));
+      // The first page and the second, in turn.
+      return measure(
+        label,
+        server,
+        `${HEADERS}
+local paths = { ${paths.map(lua).join(", ")} }
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", paths[n % 2 + 1], headers)
+end`,
+      );
     },
   );
 }
@@ -168,15 +162,44 @@ async function acceptScenario(label: string, databaseUrl?: string): Promise<Row>
       return tokens;
     },
     async (server, tokens) => {
-      let next = 0;
-      const row = await measure(label, server, () => ({
-        method: "POST",
-        path: "/v1/public/invitations/accept",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ token: tokens[next++ % tokens.length] }),
-      }));
-      if (next > tokens.length) row.note = `${next - tokens.length} requests reused a token (409)`;
-      return row;
+      // Each token once: a run skips the tokens earlier runs took (counted in a file by
+      // done()) and thread k of n takes every n-th of the rest; a request after the last
+      // token reuses one and answers 409, which the line reports.
+      const file = path.join(server.dataDir, "tokens.txt");
+      const used = `${file}.used`;
+      writeFileSync(file, `${tokens.join("\n")}\n`);
+      writeFileSync(used, "0");
+      return measure(
+        label,
+        server,
+        `local headers = { ["content-type"] = "application/json" }
+local tokens = {}
+local function used()
+  local f = io.open(${lua(used)})
+  local n = tonumber(f:read("*a")) or 0
+  f:close()
+  return n
+end
+on_init = function()
+  local skip, i = used(), 0
+  for line in io.lines(${lua(file)}) do
+    if i >= skip and (i - skip) % threads == thread - 1 then tokens[#tokens + 1] = line end
+    i = i + 1
+  end
+end
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("POST", "/v1/public/invitations/accept", headers, '{"token":"' .. tokens[(n - 1) % #tokens + 1] .. '"}')
+end
+done = function(summary)
+  -- Requests still in flight when wrk stopped were sent too: skip a connection's worth more.
+  local total = used() + summary.requests + ${CONNECTIONS}
+  local f = io.open(${lua(used)}, "w")
+  f:write(tostring(total))
+  f:close()
+end`,
+      );
     },
   );
 }
@@ -238,7 +261,8 @@ function format(row: Row): string {
   ].join("  ");
 }
 
-console.log(`usher bench: ${CONNECTIONS} connections, ${DURATION} s after ${WARMUP} s warm-up, 127.0.0.1`);
+await assertWrk();
+console.log(`usher bench: wrk, ${CONNECTIONS} connections, ${DURATION} s after ${WARMUP} s warm-up, 127.0.0.1`);
 for (const [name, scenario] of scenarios) {
   if (only.length > 0 && !only.includes(name)) continue;
   try {
