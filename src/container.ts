@@ -59,7 +59,7 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
   const box = new SecretBox(config.secret);
   const limits = new LimitGuard(overrides.limitStore ?? new MemoryLimitStore(() => clock.now()));
 
-  const events = new EventService(db, clock, ids);
+  const events = new EventService(db, clock, ids, database.kind);
   const settings = new SettingsService(db, events);
   const apiKeys = new ApiKeyService(db, clock, ids, events);
   const tenants = new TenantService(db, clock, ids, apiKeys, events);
@@ -67,14 +67,25 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
   const roles = new RoleService(db, clock, ids, events);
   const users = new UserService(db, clock, ids, events);
   const members = new MemberService(db, clock, roles, events);
-  const outbox = new Outbox(clock, ids, new URL(config.publicUrl).hostname);
-  const invitations = new InvitationService({ db, clock, newId: ids, box, events, settings, outbox, limits, publicUrl: config.publicUrl });
+  const outbox = new Outbox(clock, ids, database.kind, new URL(config.publicUrl).hostname);
+  const invitations = new InvitationService({
+    db,
+    kind: database.kind,
+    clock,
+    newId: ids,
+    box,
+    events,
+    settings,
+    outbox,
+    limits,
+    publicUrl: config.publicUrl,
+  });
   const lifecycle = new LifecycleService({ db, clock, box, events, settings, outbox, limits, users, members, invitations, roles });
   const invitationTokens = new InvitationTokenService({ db, clock, box, events, settings, invitations });
   const idempotency = new IdempotencyService(db, clock);
   const mailbox = new MailboxService(db);
 
-  const capture = new CaptureTransport(db, clock, ids);
+  const capture = new CaptureTransport(db, database.kind, clock, ids);
   const transports = new TransportRegistry({ settings, box, capture, serverSmtpUrl: config.smtpUrl, publicUrl: config.publicUrl });
   settings.addPreparer(prepareEmailSettings(box));
   settings.addValidator(validateEmailSettings);

@@ -1,37 +1,59 @@
 import type { Clock } from "../core/clock.js";
 import type { IdGenerator } from "../core/ids.js";
-import type { Db } from "../db/database.js";
+import { type InsertSpec, insertRows } from "../db/bulk.js";
+import type { DatabaseKind, Db } from "../db/database.js";
+import { GroupCommit } from "../db/group-commit.js";
 import { formatMailAddress } from "./sender-address.js";
 import type { MailTransport, OutgoingMessage } from "./transport.js";
 
-/** Stores messages in the mailbox table, readable at `GET /v1/mailbox` and in the console. */
+const MAILBOX_INSERT: InsertSpec = {
+  table: "mailbox",
+  columns: ["id", "tenant_id", "outbox_id", "to", "subject", "text", "html", "headers", "created_at"],
+};
+
+/**
+ * Stores messages in the mailbox table, readable at `GET /v1/mailbox` and in the console.
+ * Messages sent at once (a delivery batch) are stored in one transaction (ADR 0007).
+ */
 export class CaptureTransport implements MailTransport {
+  private readonly groups: GroupCommit<OutgoingMessage>;
+
   constructor(
     private readonly db: Db,
+    private readonly kind: DatabaseKind,
     private readonly clock: Clock,
     private readonly newId: IdGenerator,
-  ) {}
+  ) {
+    this.groups = new GroupCommit(
+      (messages) => this.store(messages),
+      { maxItems: 100, concurrency: 1 },
+      (message) => message.outboxId,
+    );
+  }
 
-  async send(message: OutgoingMessage): Promise<void> {
-    await this.db
-      .insertInto("mailbox")
-      .values({
-        id: this.newId("mail"),
-        tenant_id: message.tenantId,
-        outbox_id: message.outboxId,
-        to: message.to,
-        subject: message.subject,
-        text: message.text,
-        html: message.html,
-        headers: JSON.stringify({
-          ...message.headers,
-          "Message-ID": message.messageId,
-          From: formatMailAddress(message.from),
-          To: message.to,
-          Subject: message.subject,
-        }),
-        created_at: this.clock.now(),
-      })
-      .execute();
+  send(message: OutgoingMessage): Promise<void> {
+    return this.groups.submit(message);
+  }
+
+  private async store(messages: OutgoingMessage[]): Promise<void> {
+    const now = this.clock.now();
+    const rows = messages.map((message) => [
+      this.newId("mail"),
+      message.tenantId,
+      message.outboxId,
+      message.to,
+      message.subject,
+      message.text,
+      message.html,
+      JSON.stringify({
+        ...message.headers,
+        "Message-ID": message.messageId,
+        From: formatMailAddress(message.from),
+        To: message.to,
+        Subject: message.subject,
+      }),
+      now,
+    ]);
+    await this.db.transaction().execute((trx) => insertRows(trx, this.kind, MAILBOX_INSERT, rows));
   }
 }

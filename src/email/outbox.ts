@@ -1,6 +1,8 @@
 import type { Kysely } from "kysely";
 import type { Clock } from "../core/clock.js";
 import type { IdGenerator } from "../core/ids.js";
+import { type InsertSpec, insertRows } from "../db/bulk.js";
+import type { DatabaseKind } from "../db/database.js";
 import type { Database } from "../db/schema.js";
 
 /** What an invitation email message carries; the token is read from the invitation at send time. */
@@ -9,6 +11,32 @@ export interface InvitationEmailPayload {
   /** `invitation` for the first send, `reminder` for a resend or refresh. */
   reason: "invitation" | "reminder";
 }
+
+/** One invitation email to queue, of any tenant. */
+export interface QueuedInvitationEmail {
+  tenantId: string;
+  invitationId: string;
+  reason: InvitationEmailPayload["reason"];
+}
+
+const OUTBOX_INSERT: InsertSpec = {
+  table: "outbox",
+  columns: [
+    "id",
+    "tenant_id",
+    "kind",
+    "invitation_id",
+    "payload",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "locked_until",
+    "last_error",
+    "message_id",
+    "created_at",
+    "sent_at",
+  ],
+};
 
 /**
  * The transactional outbox: messages are written in the transaction of the change that
@@ -20,6 +48,7 @@ export class Outbox {
   constructor(
     private readonly clock: Clock,
     private readonly newId: IdGenerator,
+    private readonly kind: DatabaseKind,
     /** The right-hand side of every `Message-ID` (the public host name). */
     private readonly messageDomain = "usher",
   ) {}
@@ -29,28 +58,36 @@ export class Outbox {
     tenantId: string,
     items: Array<{ invitationId: string; reason: InvitationEmailPayload["reason"] }>,
   ): Promise<void> {
+    await this.enqueueAll(
+      trx,
+      items.map((item) => ({ tenantId, ...item })),
+    );
+  }
+
+  /** Queues invitation emails of any tenants in as few statements as the engine allows. */
+  async enqueueAll(trx: Kysely<Database>, items: readonly QueuedInvitationEmail[]): Promise<void> {
+    if (items.length === 0) return;
     const now = this.clock.now();
-    for (let i = 0; i < items.length; i += 500) {
-      const rows = items.slice(i, i + 500).map((item) => {
-        const id = this.newId("msg");
-        return {
-          id,
-          tenant_id: tenantId,
-          kind: "email",
-          invitation_id: item.invitationId,
-          payload: JSON.stringify({ invitationId: item.invitationId, reason: item.reason } satisfies InvitationEmailPayload),
-          status: "queued" as const,
-          attempts: 0,
-          next_attempt_at: now,
-          locked_until: null,
-          last_error: null,
-          message_id: `<${id}@${this.messageDomain}>`,
-          created_at: now,
-          sent_at: null,
-        };
-      });
-      if (rows.length > 0) await trx.insertInto("outbox").values(rows).execute();
-    }
+    const rows = items.map((item) => {
+      const id = this.newId("msg");
+      const payload: InvitationEmailPayload = { invitationId: item.invitationId, reason: item.reason };
+      return [
+        id,
+        item.tenantId,
+        "email",
+        item.invitationId,
+        JSON.stringify(payload),
+        "queued",
+        0,
+        now,
+        null,
+        null,
+        `<${id}@${this.messageDomain}>`,
+        now,
+        null,
+      ];
+    });
+    await insertRows(trx, this.kind, OUTBOX_INSERT, rows);
   }
 
   /** Called after a commit that enqueued mail, so the worker starts at once. */

@@ -1,113 +1,154 @@
-import { type Kysely, sql, type UpdateObject } from "kysely";
+import { CompiledQuery, type Kysely, type UpdateObject } from "kysely";
 import { decodeCursor } from "../core/pagination.js";
-import type { Database, InvitationRow, InvitationStatus, NewInvitation } from "../db/schema.js";
+import { type InsertSpec, insertRows, placeholders } from "../db/bulk.js";
+import type { DatabaseKind } from "../db/database.js";
+import type { Database, InvitationRow, InvitationStatus } from "../db/schema.js";
+import type { CommonFields } from "./create-job.js";
 
 type Q = Kysely<Database>;
 
-export interface CreatePrecheck {
-  organization: boolean;
-  inviter: boolean;
-  roles: number;
-  pending: number;
-  /** Whether `memberEmail` (when given) already belongs to a member. */
-  member: boolean;
+/** What the creates of one group must know before they write, asked in one round trip. */
+export interface GroupPrecheckAsk {
+  organizationIds: readonly string[];
+  userIds: readonly string[];
+  roleIds: readonly string[];
+  /** Members are looked up by (tenant, email) through the users index, then by organization. */
+  memberTenantIds: readonly string[];
+  memberEmails: readonly string[];
 }
 
-/** Everything a create must know before it writes, in one round trip. */
-export async function precheckCreate(
-  db: Q,
-  tenantId: string,
-  organizationId: string,
-  inviterUserId: string | null,
-  roleIds: readonly string[],
-  pendingCap: number,
-  now: number,
-  memberEmail: string | null = null,
-): Promise<CreatePrecheck> {
-  const row = await db
-    .selectNoFrom((eb) => [
-      eb
-        .exists(eb.selectFrom("organizations").select("id").where("tenant_id", "=", tenantId).where("id", "=", organizationId))
-        .as("organization"),
-      inviterUserId === null
-        ? sql<boolean>`1`.as("inviter")
-        : eb.exists(eb.selectFrom("users").select("id").where("tenant_id", "=", tenantId).where("id", "=", inviterUserId)).as("inviter"),
-      roleIds.length === 0
-        ? sql<number>`0`.as("roles")
-        : eb
-            .selectFrom("roles")
-            .select((r) => r.fn.countAll<number>().as("n"))
-            .where("tenant_id", "=", tenantId)
-            .where("id", "in", [...roleIds])
-            .as("roles"),
-      pendingCap <= 0
-        ? sql<number>`0`.as("pending")
-        : eb
-            .selectFrom(
-              eb
-                .selectFrom("invitations")
-                .select("id")
-                .where("tenant_id", "=", tenantId)
-                .where("organization_id", "=", organizationId)
-                .where("status", "=", "pending")
-                .where("expires_at", ">", now)
-                .limit(pendingCap)
-                .as("p"),
-            )
-            .select((p) => p.fn.countAll<number>().as("n"))
-            .as("pending"),
-      memberEmail === null
-        ? sql<boolean>`0`.as("member")
-        : eb
-            .exists(
-              eb
-                .selectFrom("memberships as m")
-                .innerJoin("users as u", "u.id", "m.user_id")
-                .select("m.user_id")
-                .where("m.tenant_id", "=", tenantId)
-                .where("m.organization_id", "=", organizationId)
-                .where("u.email", "=", memberEmail),
-            )
-            .as("member"),
-    ])
-    .executeTakeFirstOrThrow();
-  return {
-    organization: Boolean(Number(row.organization)),
-    inviter: Boolean(Number(row.inviter)),
-    roles: Number(row.roles),
-    pending: Number(row.pending),
-    member: Boolean(Number(row.member)),
+export interface GroupPrecheck {
+  /** Tenant of each organization, user and role found. */
+  organizations: Map<string, string>;
+  users: Map<string, string>;
+  roles: Map<string, string>;
+  /** `${tenantId} ${organizationId} ${email}` of every membership found. */
+  members: Set<string>;
+}
+
+export function memberKey(tenantId: string, organizationId: string, email: string): string {
+  return `${tenantId} ${organizationId} ${email}`;
+}
+
+export async function precheckGroup(db: Q, kind: DatabaseKind, ask: GroupPrecheckAsk): Promise<GroupPrecheck> {
+  const parts: string[] = [];
+  const params: string[] = [];
+  const list = (values: readonly string[]) => {
+    const text = placeholders(kind, values.length, params.length + 1);
+    params.push(...values);
+    return text;
   };
-}
-
-/** The emails among `emails` that already belong to a member of the organization. */
-export async function findMemberEmails(db: Q, tenantId: string, organizationId: string, emails: readonly string[]) {
-  if (emails.length === 0) return new Set<string>();
-  const rows = await db
-    .selectFrom("memberships as m")
-    .innerJoin("users as u", "u.id", "m.user_id")
-    .select("u.email")
-    .where("m.tenant_id", "=", tenantId)
-    .where("m.organization_id", "=", organizationId)
-    .where("u.email", "in", [...emails])
-    .execute();
-  return new Set(rows.map((r) => r.email));
-}
-
-/** Inserts what it can; rows held back by the one-pending index are left out of the result. */
-export async function insertInvitations(db: Q, rows: NewInvitation[]): Promise<Set<string>> {
-  const inserted = new Set<string>();
-  for (let i = 0; i < rows.length; i += 500) {
-    const chunk = rows.slice(i, i + 500);
-    const result = await db
-      .insertInto("invitations")
-      .values(chunk)
-      .onConflict((oc) => oc.doNothing())
-      .returning("id")
-      .execute();
-    for (const r of result) inserted.add(r.id);
+  if (ask.organizationIds.length > 0) {
+    parts.push(`select 'o' as k, id, tenant_id, null as email from organizations where id in (${list(ask.organizationIds)})`);
   }
-  return inserted;
+  if (ask.userIds.length > 0) parts.push(`select 'u' as k, id, tenant_id, null as email from users where id in (${list(ask.userIds)})`);
+  if (ask.roleIds.length > 0) parts.push(`select 'r' as k, id, tenant_id, null as email from roles where id in (${list(ask.roleIds)})`);
+  if (ask.memberEmails.length > 0 && ask.organizationIds.length > 0) {
+    parts.push(
+      `select 'm' as k, m.organization_id as id, m.tenant_id, u.email from users u join memberships m on m.user_id = u.id ` +
+        `where u.tenant_id in (${list(ask.memberTenantIds)}) and u.email in (${list(ask.memberEmails)}) ` +
+        `and m.organization_id in (${list(ask.organizationIds)})`,
+    );
+  }
+  const found: GroupPrecheck = { organizations: new Map(), users: new Map(), roles: new Map(), members: new Set() };
+  if (parts.length === 0) return found;
+  const result = await db.executeQuery<{ k: string; id: string; tenant_id: string; email: string | null }>(
+    CompiledQuery.raw(parts.join(" union all "), params),
+  );
+  for (const row of result.rows) {
+    if (row.k === "o") found.organizations.set(row.id, row.tenant_id);
+    else if (row.k === "u") found.users.set(row.id, row.tenant_id);
+    else if (row.k === "r") found.roles.set(row.id, row.tenant_id);
+    else found.members.add(memberKey(row.tenant_id, row.id, row.email ?? ""));
+  }
+  return found;
+}
+
+/** Pending, unexpired invitations of an organization, counted up to `cap`. */
+export async function countPending(db: Q, tenantId: string, organizationId: string, cap: number, now: number): Promise<number> {
+  const row = await db
+    .selectFrom(
+      db
+        .selectFrom("invitations")
+        .select("id")
+        .where("tenant_id", "=", tenantId)
+        .where("organization_id", "=", organizationId)
+        .where("status", "=", "pending")
+        .where("expires_at", ">", now)
+        .limit(cap)
+        .as("p"),
+    )
+    .select((p) => p.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+const INVITATION_COLUMNS = [
+  "id",
+  "tenant_id",
+  "organization_id",
+  "email",
+  "email_display",
+  "inviter_user_id",
+  "role_ids",
+  "status",
+  "expires_at",
+  "created_at",
+  "updated_at",
+  "accepted_at",
+  "accepted_user_id",
+  "revoked_at",
+  "declined_at",
+  "redirect_url",
+  "accept_url",
+  "locale",
+  "metadata",
+  "extras",
+  "token_hash",
+  "token_cipher",
+  "send_count",
+  "last_sent_at",
+  "delivery_status",
+  "delivery_attempts",
+  "delivery_error",
+] as const satisfies ReadonlyArray<keyof InvitationRow>;
+
+const INVITATION_INSERT: InsertSpec = { table: "invitations", columns: INVITATION_COLUMNS, tail: 'on conflict do nothing returning "id"' };
+
+/**
+ * Inserts what it can, in as few statements as the engine allows; rows held back by the
+ * one-pending index are left out of the result.
+ */
+export async function insertInvitationRows(db: Q, kind: DatabaseKind, rows: readonly InvitationRow[]): Promise<Set<string>> {
+  const values = rows.map((row) => INVITATION_COLUMNS.map((column) => row[column]));
+  const inserted = await insertRows<{ id: string }>(db, kind, INVITATION_INSERT, values);
+  return new Set(inserted.map((r) => r.id));
+}
+
+/** Create-or-refresh: the pending invitation gets the new expiry (and roles, link, a new send). */
+export async function refreshPending(db: Q, tenantId: string, organizationId: string, email: string, common: CommonFields, now: number) {
+  return db
+    .updateTable("invitations")
+    .set((eb) => ({
+      expires_at: common.expiresAt,
+      updated_at: now,
+      ...(common.rolesGiven && { role_ids: JSON.stringify(common.roleIds) }),
+      ...(common.redirectUrl !== null && { redirect_url: common.redirectUrl }),
+      ...(common.sendEmail && {
+        send_count: eb("send_count", "+", 1),
+        last_sent_at: now,
+        delivery_status: "queued" as const,
+        delivery_attempts: 0,
+        delivery_error: null,
+      }),
+    }))
+    .where("tenant_id", "=", tenantId)
+    .where("organization_id", "=", organizationId)
+    .where("email", "=", email)
+    .where("status", "=", "pending")
+    .where("expires_at", ">", now)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 /** Marks overdue pending invitations for these emails expired, so new ones may be created. */

@@ -1,0 +1,64 @@
+import { CompiledQuery } from "kysely";
+import type { DatabaseKind, Db } from "./database.js";
+
+/**
+ * Inserts for the write paths that run thousands of times a second, as plain SQL text built
+ * once per shape: the query builder's cost per statement is larger than the insert's own on
+ * SQLite. PostgreSQL gets one multi-row statement per chunk (one round trip); SQLite, where a
+ * statement costs no round trip, runs one prepared single-row statement per row.
+ */
+export interface InsertSpec {
+  table: string;
+  columns: readonly string[];
+  /** Appended after the values, e.g. `on conflict do nothing returning "id"`. */
+  tail?: string;
+}
+
+const texts = new Map<string, string>();
+const PG_ROWS_PER_STATEMENT = 500;
+
+export async function insertRows<R = Record<string, unknown>>(
+  db: Db,
+  kind: DatabaseKind,
+  spec: InsertSpec,
+  rows: ReadonlyArray<readonly unknown[]>,
+): Promise<R[]> {
+  const out: R[] = [];
+  if (kind === "sqlite") {
+    const text = insertText(kind, spec, 1);
+    for (const row of rows) {
+      const result = await db.executeQuery<R>(CompiledQuery.raw(text, [...row]));
+      out.push(...result.rows);
+    }
+    return out;
+  }
+  for (let i = 0; i < rows.length; i += PG_ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(i, i + PG_ROWS_PER_STATEMENT);
+    const result = await db.executeQuery<R>(CompiledQuery.raw(insertText(kind, spec, chunk.length), chunk.flat()));
+    out.push(...result.rows);
+  }
+  return out;
+}
+
+function insertText(kind: DatabaseKind, spec: InsertSpec, rowCount: number): string {
+  const key = `${kind}\u0000${spec.table}\u0000${spec.columns.join(",")}\u0000${spec.tail ?? ""}\u0000${rowCount}`;
+  let text = texts.get(key);
+  if (text === undefined) {
+    const width = spec.columns.length;
+    const tuples: string[] = [];
+    for (let r = 0; r < rowCount; r++) {
+      const marks = Array.from({ length: width }, (_, c) => (kind === "postgres" ? `$${r * width + c + 1}` : "?"));
+      tuples.push(`(${marks.join(", ")})`);
+    }
+    const columns = spec.columns.map((c) => `"${c}"`).join(", ");
+    text = `insert into "${spec.table}" (${columns}) values ${tuples.join(", ")}${spec.tail ? ` ${spec.tail}` : ""}`;
+    if (texts.size > 2_000) texts.clear();
+    texts.set(key, text);
+  }
+  return text;
+}
+
+/** `?, ?, ?` or `$4, $5, $6`: placeholders for an IN list starting at parameter `first` (1-based). */
+export function placeholders(kind: DatabaseKind, count: number, first = 1): string {
+  return Array.from({ length: count }, (_, i) => (kind === "postgres" ? `$${first + i}` : "?")).join(", ");
+}
