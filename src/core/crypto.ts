@@ -20,12 +20,17 @@ export class SecretBox {
     return createHmac("sha256", this.hashKey).update(token).digest("base64url");
   }
 
-  /** AES-256-GCM; output is `v1.<iv>.<tag>.<ciphertext>` in base64url. */
+  /**
+   * AES-256-GCM; output is `v1.<iv>.<tag>.<ciphertext>` in base64url. The pair is remembered,
+   * so the email and the lists that show a new token soon after do not decrypt it again.
+   */
   encrypt(plain: string): string {
     const iv = takeRandom(12);
     const cipher = createCipheriv("aes-256-gcm", this.encryptionKey, iv);
     const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
-    return `v1.${iv.toString("base64url")}.${cipher.getAuthTag().toString("base64url")}.${body.toString("base64url")}`;
+    const sealed = `v1.${iv.toString("base64url")}.${cipher.getAuthTag().toString("base64url")}.${body.toString("base64url")}`;
+    this.remember(sealed, plain);
+    return sealed;
   }
 
   private readonly opened = new Map<string, string>();
@@ -39,10 +44,14 @@ export class SecretBox {
     let plain = this.opened.get(sealed);
     if (plain === undefined) {
       plain = this.decrypt(sealed);
-      if (this.opened.size >= 20_000) this.opened.clear();
-      this.opened.set(sealed, plain);
+      this.remember(sealed, plain);
     }
     return plain;
+  }
+
+  private remember(sealed: string, plain: string): void {
+    if (this.opened.size >= 20_000) this.opened.clear();
+    this.opened.set(sealed, plain);
   }
 
   decrypt(sealed: string): string {

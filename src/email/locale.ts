@@ -57,10 +57,20 @@ function formattersFor(locale: string): Formatters {
  * unknown, so the text says UTC rather than guess.
  */
 export function expiryParts(locale: string, at: number): { date: string; time: string } {
-  const f = formattersFor(locale);
-  const when = new Date(at);
-  return { date: f.date.format(when), time: f.time.format(when) };
+  // Both formats stop at the minute, and invitations made together expire in the same one.
+  const key = `${locale} ${Math.floor(at / 60_000)}`;
+  let parts = expiries.get(key);
+  if (!parts) {
+    const f = formattersFor(locale);
+    const when = new Date(at);
+    parts = { date: f.date.format(when), time: f.time.format(when) };
+    if (expiries.size >= 10_000) expiries.clear();
+    expiries.set(key, parts);
+  }
+  return parts;
 }
+
+const expiries = new Map<string, { date: string; time: string }>();
 
 /** Role names joined the way the locale joins a list ("A, B, and C", "A, B und C", "A、B和C"). */
 export function formatList(locale: string, items: string[]): string {

@@ -42,7 +42,7 @@ export function composeInvitationEmail(input: ComposeInput): OutgoingMessage | {
       organizationName: context.organizations.get(invitation.organization_id) ?? "",
       inviterName: inviter ? (inviter.name ?? inviter.email) : null,
       roleNames,
-      link: buildAcceptLink(base, input.box.decrypt(invitation.token_cipher)),
+      link: buildAcceptLink(base, input.box.decryptCached(invitation.token_cipher)),
       expiresAt: invitation.expires_at,
       brandName: settings.brandName,
       recipient: invitation.email_display || invitation.email,
