@@ -1,21 +1,35 @@
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 /**
- * HTTP load from wrk, a separate native process: a load generator in this Node process would
- * take a good part of the two cores it shares with the server and the database.
+ * HTTP load from `loadgen.c`, a small native closed-loop client built here with the system C
+ * compiler: a load generator in this Node process would take a good part of the two cores it
+ * shares with the server and the database. Its connections stay open from the warm-up into the
+ * measured window, so no measured request waits for a connection to be accepted, and latency is
+ * that of each request (no coordinated-omission correction).
  */
 export interface LoadOptions {
   url: string;
   connections: number;
+  warmupSeconds: number;
   seconds: number;
-  /**
-   * Lua that defines `request()` for wrk. It may read `run` (unique to each load run, so a
-   * warm-up and the measured run never repeat a body), `thread` (1-based) and `threads`.
-   */
-  script: string;
+  /** Request i of the run (sent in order, wrapping after `count`). */
+  request: (i: number) => HttpRequest;
+  count: number;
+  /** Called as the measured window opens and closes. */
+  onMeasure?: () => void;
+  onEnd?: () => void;
+}
+
+export interface HttpRequest {
+  method: "GET" | "POST";
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
 }
 
 export interface LoadResult {
@@ -23,80 +37,84 @@ export interface LoadResult {
   rps: number;
   p50: number;
   p99: number;
-  /** Non-2xx answers, socket errors and timeouts. */
+  /** Non-2xx answers and connection errors in the measured window. */
   bad: number;
+  /** How many times the run went through all `count` requests. */
+  wrapped: number;
 }
 
-const THREADS = Number(process.env.BENCH_THREADS ?? 1);
-let runs = 0;
+const SOURCE = fileURLToPath(new URL("./loadgen.c", import.meta.url));
 
-export async function assertWrk(): Promise<void> {
+/** Builds the load generator once per source version; answers the binary's path. */
+export async function buildLoadgen(): Promise<string> {
+  const source = readFileSync(SOURCE);
+  const dir = path.join(tmpdir(), "usher-loadgen");
+  const binary = path.join(dir, `loadgen-${createHash("sha256").update(source).digest("hex").slice(0, 12)}`);
+  if (existsSync(binary)) return binary;
+  mkdirSync(dir, { recursive: true });
   try {
-    await exec("wrk", ["--version"]);
+    await new Promise<void>((resolve, reject) =>
+      execFile(process.env.CC ?? "cc", ["-O2", "-o", binary, SOURCE], (error) => (error ? reject(error) : resolve())),
+    );
   } catch (error) {
-    // wrk prints its version and exits 1; only a missing binary is a failure.
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new Error("the benchmark needs wrk on the PATH (Debian: apt-get install -y wrk)");
-    }
+    throw new Error(`the benchmark builds bench/loadgen.c with a C compiler (Debian: apt-get install -y gcc): ${String(error)}`);
   }
+  return binary;
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  runs += 1;
+  const binary = await buildLoadgen();
+  const url = new URL(options.url);
   const dir = mkdtempSync(path.join(tmpdir(), "usher-load-"));
-  const file = path.join(dir, "load.lua");
-  writeFileSync(file, `${PRELUDE}\n${options.script}\n`);
+  const file = path.join(dir, "requests");
+  const parts: Buffer[] = [];
+  for (let i = 0; i < options.count; i++) {
+    const raw = Buffer.from(rawRequest(url.host, options.request(i)));
+    parts.push(Buffer.from(`${raw.length}\n`), raw);
+  }
+  writeFileSync(file, Buffer.concat(parts));
   try {
-    const args = ["-t", String(THREADS), "-c", String(options.connections), "-d", `${options.seconds}s`, "--timeout", "10s", "--latency"];
-    const { stdout } = await exec("wrk", [...args, "-s", file, options.url, "--", `${process.pid}${runs}`]);
-    if (process.env.BENCH_RAW) console.log(stdout);
-    return parseWrk(stdout);
+    const args = [file, url.hostname, url.port, String(options.connections), String(options.warmupSeconds), String(options.seconds)];
+    const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      for (const line of chunk.toString().split("\n")) {
+        if (line === "measure") options.onMeasure?.();
+        else if (line === "end") options.onEnd?.();
+        else if (line) stderr += `${line}\n`;
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    if (code !== 0) throw new Error(`loadgen exited with ${code}: ${stderr.trim()}`);
+    const result = JSON.parse(stdout) as {
+      requests: number;
+      rps: number;
+      p50: number;
+      p99: number;
+      non2xx: number;
+      errors: number;
+      wrapped: number;
+    };
+    return {
+      requests: result.requests,
+      rps: result.rps,
+      p50: result.p50,
+      p99: result.p99,
+      bad: result.non2xx + result.errors,
+      wrapped: result.wrapped,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Thread numbering shared by every script. */
-const PRELUDE = `
-local counter = 0
-setup = function(t)
-  counter = counter + 1
-  t:set("thread", counter)
-  t:set("threads", ${THREADS})
-end
-init = function(args)
-  run = args[1]
-  if on_init then on_init() end
-end
-`;
-
-/** Reads wrk's summary: requests/s, the 50th and 99th latency percentiles, failures. */
-export function parseWrk(output: string): LoadResult {
-  const number = (pattern: RegExp) => Number(pattern.exec(output)?.[1] ?? 0);
-  const latency = (percent: number) => {
-    const match = new RegExp(`^\\s*${percent}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, "m").exec(output);
-    if (!match) throw new Error(`wrk printed no ${percent}% latency:\n${output}`);
-    const scale = { us: 0.001, ms: 1, s: 1000, m: 60_000 }[match[2] as "us" | "ms" | "s" | "m"];
-    return Number(match[1]) * scale;
-  };
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
-  const socketErrors = socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0;
-  return {
-    requests: number(/(\d+) requests in/),
-    rps: number(/Requests\/sec:\s+([\d.]+)/),
-    p50: latency(50),
-    p99: latency(99),
-    bad: number(/Non-2xx or 3xx responses: (\d+)/) + socketErrors,
-  };
-}
-
-function exec(command: string, args: string[]): Promise<{ stdout: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(command, args, { maxBuffer: 1 << 20 }, (error, stdout) => (error ? reject(error) : resolve({ stdout })));
-  });
-}
-
-/** A Lua string literal. */
-export function lua(value: string): string {
-  return JSON.stringify(value);
+function rawRequest(host: string, request: HttpRequest): string {
+  const headers: Record<string, string> = { host, ...request.headers };
+  if (request.body !== undefined) headers["content-length"] = String(Buffer.byteLength(request.body));
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
+  return `${request.method} ${request.path} HTTP/1.1\r\n${lines.join("\r\n")}\r\n\r\n${request.body ?? ""}`;
 }

@@ -1,14 +1,13 @@
-import { writeFileSync } from "node:fs";
-import path from "node:path";
-import { assertWrk, lua, runLoad } from "./load.js";
+import { buildLoadgen, type HttpRequest, runLoad } from "./load.js";
 import { elasticBulkCreate } from "./scenarios/elastic-bulk.js";
 import { measureDelivery, startSink } from "./scenarios/email-delivery.js";
 import { BENCH_KEY, type BenchServer, call, freshPostgres, startBenchServer } from "./server.js";
 
 /**
- * `npm run bench`: every scenario against a real server process on 127.0.0.1, loaded by wrk
- * with 50 connections, 10 s measured after a 3 s warm-up. One line per scenario:
- * requests/s, p50 and p99 latency, server CPU per request, peak server RSS.
+ * `npm run bench`: every scenario against a real server process on 127.0.0.1, loaded by the
+ * native load generator (load.ts) with 50 connections, 10 s measured after a 3 s warm-up on the
+ * same connections. One line per scenario: requests/s, p50 and p99 latency, server CPU per
+ * request, peak server RSS.
  */
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -26,26 +25,43 @@ interface Row {
   note?: string;
 }
 
-/** The wrk script of a scenario: Lua defining `request()` (see load.ts for its globals). */
-async function measure(scenario: string, server: BenchServer, script: string): Promise<Row> {
-  await runLoad({ url: server.url, connections: CONNECTIONS, seconds: WARMUP, script });
-  server.resetPeakRss();
-  const cpuBefore = server.cpuMs();
-  const result = await runLoad({ url: server.url, connections: CONNECTIONS, seconds: DURATION, script });
-  const cpu = server.cpuMs() - cpuBefore;
+/** Requests enough for the fastest run we expect, so that a run never repeats one. */
+const REQUESTS_PER_SECOND_BOUND = 10_000;
+
+/** Loads the server with `request(i)` for warm-up and measured window; CPU and RSS of the window. */
+async function measure(scenario: string, server: BenchServer, request: (i: number) => HttpRequest, count?: number): Promise<Row> {
+  let cpuBefore = 0;
+  let cpuAfter = 0;
+  let peakRss = 0;
+  const result = await runLoad({
+    url: server.url,
+    connections: CONNECTIONS,
+    warmupSeconds: WARMUP,
+    seconds: DURATION,
+    request,
+    count: count ?? (WARMUP + DURATION) * REQUESTS_PER_SECOND_BOUND,
+    onMeasure: () => {
+      server.resetPeakRss();
+      cpuBefore = server.cpuMs();
+    },
+    onEnd: () => {
+      cpuAfter = server.cpuMs();
+      peakRss = server.peakRssMb();
+    },
+  });
+  const notes = [...(result.bad > 0 ? [`${result.bad} non-2xx/errors`] : []), ...(result.wrapped > 0 ? ["requests repeated"] : [])];
   return {
     scenario,
     rps: result.rps,
     p50: result.p50,
     p99: result.p99,
-    cpuMsPerRequest: result.requests > 0 ? cpu / result.requests : 0,
-    peakRssMb: server.peakRssMb(),
-    ...(result.bad > 0 && { note: `${result.bad} non-2xx/errors` }),
+    cpuMsPerRequest: result.requests > 0 ? (cpuAfter - cpuBefore) / result.requests : 0,
+    peakRssMb: peakRss,
+    ...(notes.length > 0 && { note: notes.join(", ") }),
   };
 }
 
-/** Lua for the request headers of the native API. */
-const HEADERS = `local headers = { ["content-type"] = "application/json", ["authorization"] = ${lua(`Bearer ${BENCH_KEY}`)} }`;
+const HEADERS = { "content-type": "application/json", authorization: `Bearer ${BENCH_KEY}` };
 
 async function createScenario(label: string, databaseUrl?: string, smtp = false): Promise<Row> {
   const sink = smtp ? await startSink() : undefined;
@@ -55,20 +71,13 @@ async function createScenario(label: string, databaseUrl?: string, smtp = false)
     for (let i = 0; i < 100; i++)
       orgs.push((await call<{ id: string }>(`${server.url}/v1/organizations`, "POST", { name: `Org ${i}` })).id);
     const role = await call<{ id: string }>(`${server.url}/v1/roles`, "POST", { name: "member" });
-    // Every request a new email (run, thread and sequence number), organizations in turn.
-    return await measure(
-      label,
-      server,
-      `${HEADERS}
-local orgs = { ${orgs.map(lua).join(", ")} }
-local n = 0
-request = function()
-  n = n + 1
-  local body = '{"organizationId":"' .. orgs[n % #orgs + 1] .. '","email":"user' .. run .. '.' .. thread .. '.' .. n ..
-    '@bench.example.com","roleIds":[' .. ${lua(JSON.stringify(role.id))} .. ']}'
-  return wrk.format("POST", "/v1/invitations", headers, body)
-end`,
-    );
+    // Every request a new email, organizations in turn.
+    return await measure(label, server, (i) => ({
+      method: "POST",
+      path: "/v1/invitations",
+      headers: HEADERS,
+      body: JSON.stringify({ organizationId: orgs[i % orgs.length], email: `user${i}@bench.example.com`, roleIds: [role.id] }),
+    }));
   } finally {
     await server.stop();
     await sink?.close();
@@ -135,17 +144,7 @@ async function listScenario(label: string, databaseUrl?: string): Promise<Row> {
         `/v1/invitations?organizationId=${organizationId}&limit=50&cursor=${first.nextCursor}`,
       ];
       // The first page and the second, in turn.
-      return measure(
-        label,
-        server,
-        `${HEADERS}
-local paths = { ${paths.map(lua).join(", ")} }
-local n = 0
-request = function()
-  n = n + 1
-  return wrk.format("GET", paths[n % 2 + 1], headers)
-end`,
-      );
+      return measure(label, server, (i) => ({ method: "GET", path: paths[i % 2] ?? "", headers: HEADERS }), 2);
     },
   );
 }
@@ -162,43 +161,17 @@ async function acceptScenario(label: string, databaseUrl?: string): Promise<Row>
       return tokens;
     },
     async (server, tokens) => {
-      // Each token once: a run skips the tokens earlier runs took (counted in a file by
-      // done()) and thread k of n takes every n-th of the rest; a request after the last
-      // token reuses one and answers 409, which the line reports.
-      const file = path.join(server.dataDir, "tokens.txt");
-      const used = `${file}.used`;
-      writeFileSync(file, `${tokens.join("\n")}\n`);
-      writeFileSync(used, "0");
+      // Each token once; a run longer than the tokens reuses them (409), which the line reports.
       return measure(
         label,
         server,
-        `local headers = { ["content-type"] = "application/json" }
-local tokens = {}
-local function used()
-  local f = io.open(${lua(used)})
-  local n = tonumber(f:read("*a")) or 0
-  f:close()
-  return n
-end
-on_init = function()
-  local skip, i = used(), 0
-  for line in io.lines(${lua(file)}) do
-    if i >= skip and (i - skip) % threads == thread - 1 then tokens[#tokens + 1] = line end
-    i = i + 1
-  end
-end
-local n = 0
-request = function()
-  n = n + 1
-  return wrk.format("POST", "/v1/public/invitations/accept", headers, '{"token":"' .. tokens[(n - 1) % #tokens + 1] .. '"}')
-end
-done = function(summary)
-  -- Requests still in flight when wrk stopped were sent too: skip a connection's worth more.
-  local total = used() + summary.requests + ${CONNECTIONS}
-  local f = io.open(${lua(used)}, "w")
-  f:write(tostring(total))
-  f:close()
-end`,
+        (i) => ({
+          method: "POST",
+          path: "/v1/public/invitations/accept",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ token: tokens[i] }),
+        }),
+        tokens.length,
       );
     },
   );
@@ -261,8 +234,8 @@ function format(row: Row): string {
   ].join("  ");
 }
 
-await assertWrk();
-console.log(`usher bench: wrk, ${CONNECTIONS} connections, ${DURATION} s after ${WARMUP} s warm-up, 127.0.0.1`);
+await buildLoadgen();
+console.log(`usher bench: ${CONNECTIONS} connections, ${DURATION} s after ${WARMUP} s warm-up, 127.0.0.1`);
 for (const [name, scenario] of scenarios) {
   if (only.length > 0 && !only.includes(name)) continue;
   try {

@@ -4,6 +4,7 @@ import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
 import type { Database } from "./schema.js";
+import { SqliteCheckpointer } from "./sqlite-checkpointer.js";
 
 export type Db = Kysely<Database>;
 export type DatabaseKind = "sqlite" | "postgres";
@@ -35,7 +36,8 @@ export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
     return { db, kind: "postgres", close: () => db.destroy() };
   }
   mkdirSync(options.dataDir, { recursive: true });
-  const sqlite = new SQLite(path.join(options.dataDir, "usher.sqlite"));
+  const file = path.join(options.dataDir, "usher.sqlite");
+  const sqlite = new SQLite(file);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
@@ -43,8 +45,16 @@ export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
   sqlite.pragma("cache_size = -16384");
   sqlite.pragma("temp_store = memory");
   sqlite.pragma("wal_autocheckpoint = 10000");
+  const checkpointer = new SqliteCheckpointer(sqlite, file);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, kind: "sqlite", close: () => db.destroy() };
+  return {
+    db,
+    kind: "sqlite",
+    close: async () => {
+      await checkpointer.stop();
+      await db.destroy();
+    },
+  };
 }
 
 /**
