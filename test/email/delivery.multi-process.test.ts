@@ -15,7 +15,9 @@ import { type SmtpSink, startSmtpSink, waitUntil } from "./smtp-sink.js";
  */
 const kinds = databaseKinds.filter((kind) => kind === "postgres");
 
-describe.skipIf(kinds.length === 0).each(kinds)("two Usher instances on one database (%s)", (kind) => {
+// Registered (and skipped) without a PostgreSQL test database too: an empty `each` would leave
+// the file without a suite, which vitest reports as a failure.
+describe.skipIf(kinds.length === 0).each(["postgres"] as const)("two Usher instances on one database (%s)", (kind) => {
   let sink: SmtpSink;
   let ctx: EmailTestContext;
   let first: Usher;
