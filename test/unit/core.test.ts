@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { hashSecret, newToken, SecretBox, safeEqual } from "../../src/core/crypto.js";
 import { isValidEmail, normalizeEmail } from "../../src/core/email-address.js";
 import { newId } from "../../src/core/ids.js";
+import { isoTime } from "../../src/core/iso-time.js";
 import { MemoryLimitStore } from "../../src/core/limiter.js";
 import { decodeCursor, encodeCursor } from "../../src/core/pagination.js";
 import { buildAcceptLink, effectiveStatus } from "../../src/invitations/invitation.js";
@@ -160,5 +161,49 @@ describe("pending counts", () => {
     expect(counts.peek("o", 1500, 100, 80)).toBeUndefined();
     expect(counts.peek("o", 2500, 100, 1)).toBeUndefined();
     expect(counts.peek("o", 0, 0, 1)).toBe(0);
+  });
+});
+
+describe("timestamps", () => {
+  it("formats every millisecond like Date#toISOString", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -8_640_000_000_000_000, max: 8_640_000_000_000_000 }), (ms) => {
+        expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+      }),
+      { numRuns: 20_000 },
+    );
+    for (const ms of [0, 951_782_400_000, 951_868_799_999, 4_107_542_399_999, 253_402_300_799_999, 253_402_300_800_000, -1]) {
+      expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+    }
+  });
+});
+
+describe("accept links", () => {
+  const viaUrl = (base: string, token: string) => {
+    const url = new URL(base);
+    url.searchParams.set("token", token);
+    return url.toString();
+  };
+
+  it("append the token exactly as URLSearchParams does, whatever the page URL", () => {
+    const bases = fc.oneof(
+      fc.webUrl({ withQueryParameters: true, withFragments: true }),
+      fc.constantFrom(
+        "http://127.0.0.1:3000/accept",
+        "https://app.example.com",
+        "https://x.example/a?",
+        "https://x.example/a#",
+        "https://x.example/a?token=old&b=1",
+      ),
+    );
+    const tokens = fc.oneof(fc.base64String(), fc.stringMatching(/^[A-Za-z0-9_-]{43}$/), fc.string());
+    fc.assert(
+      fc.property(bases, tokens, (base, token) => {
+        expect(buildAcceptLink(base, token)).toBe(viaUrl(base, token));
+        // the second call takes the remembered prefix
+        expect(buildAcceptLink(base, token)).toBe(viaUrl(base, token));
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { type TSchema, Type } from "@sinclair/typebox";
+import { isoTime } from "../../core/iso-time.js";
 import type { Invitation } from "../../invitations/invitation.js";
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -8,7 +9,7 @@ export const Id = Type.String({ minLength: 1, maxLength: 64 });
 export function iso(ms: number): string;
 export function iso(ms: number | null): string | null;
 export function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
+  return ms === null ? null : isoTime(ms);
 }
 
 export const ProblemSchema = Type.Object(

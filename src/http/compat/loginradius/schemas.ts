@@ -1,4 +1,5 @@
 import { type Static, Type } from "@sinclair/typebox";
+import { isoTime } from "../../../core/iso-time.js";
 import type { InvitationStatus } from "../../../db/schema.js";
 import type { Invitation } from "../../../invitations/invitation.js";
 
@@ -63,7 +64,7 @@ const STATUS: Record<InvitationStatus, InvitationObject["Status"]> = {
 
 /** ISO 8601 in UTC without milliseconds, as LoginRadius writes dates: `2023-01-01T00:00:00Z`. */
 export function loginRadiusDate(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+  return `${isoTime(ms).slice(0, 19)}Z`;
 }
 
 export function toInvitationObject(invitation: Invitation): InvitationObject {
