@@ -2,7 +2,6 @@ import type { Clock } from "../core/clock.js";
 import type { IdGenerator } from "../core/ids.js";
 import { type InsertSpec, insertRows } from "../db/bulk.js";
 import type { DatabaseKind, Db } from "../db/database.js";
-import { GroupCommit } from "../db/group-commit.js";
 import { formatMailAddress } from "./sender-address.js";
 import type { MailTransport, OutgoingMessage } from "./transport.js";
 
@@ -12,30 +11,22 @@ const MAILBOX_INSERT: InsertSpec = {
 };
 
 /**
- * Stores messages in the mailbox table, readable at `GET /v1/mailbox` and in the console.
- * Messages sent at once (a delivery batch) are stored in one transaction (ADR 0007).
+ * Stores messages in the mailbox table, readable at `GET /v1/mailbox` and in the console. The
+ * delivery worker stores a batch in the transaction that marks it sent (`storeInTransaction`).
  */
 export class CaptureTransport implements MailTransport {
-  private readonly groups: GroupCommit<OutgoingMessage>;
-
   constructor(
     private readonly db: Db,
     private readonly kind: DatabaseKind,
     private readonly clock: Clock,
     private readonly newId: IdGenerator,
-  ) {
-    this.groups = new GroupCommit(
-      (messages) => this.store(messages),
-      { maxItems: 100, concurrency: 1 },
-      (message) => message.outboxId,
-    );
+  ) {}
+
+  async send(message: OutgoingMessage): Promise<void> {
+    await this.db.transaction().execute((trx) => this.storeInTransaction(trx, [message]));
   }
 
-  send(message: OutgoingMessage): Promise<void> {
-    return this.groups.submit(message);
-  }
-
-  private async store(messages: OutgoingMessage[]): Promise<void> {
+  async storeInTransaction(trx: Db, messages: readonly OutgoingMessage[]): Promise<void> {
     const now = this.clock.now();
     const rows = messages.map((message) => [
       this.newId("mail"),
@@ -54,6 +45,6 @@ export class CaptureTransport implements MailTransport {
       }),
       now,
     ]);
-    await this.db.transaction().execute((trx) => insertRows(trx, this.kind, MAILBOX_INSERT, rows));
+    await insertRows(trx, this.kind, MAILBOX_INSERT, rows);
   }
 }

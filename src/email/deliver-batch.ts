@@ -12,10 +12,11 @@ import type { ClaimedBatch, DeliveryWorkerDeps, DeliveryWorkerOptions } from "./
 import { composeInvitationEmail, type SkipReason } from "./mail-composer.js";
 import type { InvitationEmailPayload } from "./outbox.js";
 import type { MailAddress } from "./sender-address.js";
-import { DeliveryError, type OutgoingMessage } from "./transport.js";
+import { DeliveryError, type MailTransport, type OutgoingMessage } from "./transport.js";
 
 type Outcome =
   | { kind: "sent"; message: ClaimedMessage; organizationId: string }
+  | { kind: "stored"; message: ClaimedMessage; organizationId: string; email: OutgoingMessage; transport: MailTransport }
   | { kind: "skipped"; message: ClaimedMessage; reason: SkipReason; organizationId: string | null }
   | { kind: "failed"; message: ClaimedMessage; error: DeliveryError; organizationId: string | null };
 
@@ -44,8 +45,10 @@ export async function deliverBatch(deps: DeliveryWorkerDeps, options: Required<D
       if (!tenant) throw new Error(`tenant ${message.tenantId} has no settings`);
       const email = composeInvitationEmail({ message, context, ...tenant, box: deps.box, publicUrl: deps.publicUrl, now });
       if ("skip" in email) return { kind: "skipped", message, reason: email.skip, organizationId };
+      const transport = await deps.transportFor(email.tenantId);
+      if (transport.storeInTransaction) return { kind: "stored", message, organizationId: organizationId ?? "", email, transport };
       if (deadline.done) throw new DeliveryError("smtp_timeout", "temporary");
-      await sendBefore(deps, email, deadline.promise);
+      await sendBefore(transport, email, deadline.promise);
       return { kind: "sent", message, organizationId: organizationId ?? "" };
     } catch (error) {
       if (!(error instanceof DeliveryError)) deps.log.error({ err: error, outboxId: message.id }, "composing or sending an email failed");
@@ -64,8 +67,7 @@ async function loadTenants(deps: DeliveryWorkerDeps, tenantIds: string[]) {
   return new Map<string, { settings: TenantSettings; from: MailAddress }>(entries);
 }
 
-async function sendBefore(deps: DeliveryWorkerDeps, email: OutgoingMessage, deadline: Promise<void>): Promise<void> {
-  const transport = await deps.transportFor(email.tenantId);
+async function sendBefore(transport: MailTransport, email: OutgoingMessage, deadline: Promise<void>): Promise<void> {
   const sent = transport.send(email);
   const late = deadline.then(() => {
     throw new DeliveryError("smtp_timeout", "temporary");
@@ -85,7 +87,7 @@ async function recordOutcomes(
   const { db, clock, events } = deps;
   const now = clock.now();
   await db.transaction().execute(async (trx) => {
-    const sent = outcomes.filter((o) => o.kind === "sent");
+    const sent = outcomes.filter((o) => o.kind === "sent" || o.kind === "stored");
     const confirmed = await markMessagesSent(
       trx,
       sent.map((o) => o.message.id),
@@ -93,6 +95,13 @@ async function recordOutcomes(
       now,
     );
     const done = sent.filter((o) => confirmed.has(o.message.id));
+    // Stored messages are written only while this claim still holds them.
+    for (const [transport, stored] of groupByTransport(done)) {
+      await transport.storeInTransaction?.(
+        trx,
+        stored.map((o) => o.email),
+      );
+    }
     await markInvitationsSent(
       trx,
       done.map((o) => o.message.id),
@@ -112,7 +121,7 @@ async function recordOutcomes(
     }
 
     for (const outcome of outcomes) {
-      if (outcome.kind === "sent") continue;
+      if (outcome.kind === "sent" || outcome.kind === "stored") continue;
       const { message } = outcome;
       const errorClass = outcome.kind === "skipped" ? outcome.reason : outcome.error.message;
       const dead = outcome.kind === "skipped" || outcome.error.errorClass === "permanent" || message.attempts >= options.maxAttempts;
@@ -143,6 +152,17 @@ async function recordOutcomes(
 export function backoffMs(options: Pick<Required<DeliveryWorkerOptions>, "baseBackoffMs" | "maxBackoffMs">, attempt: number): number {
   const exponential = Math.min(options.maxBackoffMs, options.baseBackoffMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(exponential + Math.random() * exponential * 0.5);
+}
+
+function groupByTransport(outcomes: readonly Outcome[]) {
+  const groups = new Map<MailTransport, Array<Extract<Outcome, { kind: "stored" }>>>();
+  for (const outcome of outcomes) {
+    if (outcome.kind !== "stored") continue;
+    const list = groups.get(outcome.transport);
+    if (list) list.push(outcome);
+    else groups.set(outcome.transport, [outcome]);
+  }
+  return groups;
 }
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {

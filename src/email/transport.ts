@@ -1,3 +1,4 @@
+import type { Db } from "../db/database.js";
 import type { MailAddress } from "./sender-address.js";
 
 /** A rendered message, ready for a transport. */
@@ -32,5 +33,11 @@ export class DeliveryError extends Error {
 /** Where messages go: SMTP, or the capture mailbox. */
 export interface MailTransport {
   send(message: OutgoingMessage): Promise<void>;
+  /**
+   * A transport whose sending is a write to Usher's own database (capture) stores a delivery
+   * batch's messages in the transaction that marks them sent, so a message is stored exactly
+   * when its outbox row says so, and a batch costs one transaction.
+   */
+  storeInTransaction?(trx: Db, messages: readonly OutgoingMessage[]): Promise<void>;
   close?(): Promise<void>;
 }
