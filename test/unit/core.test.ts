@@ -123,6 +123,19 @@ describe("fixed-window limiter", () => {
     expect((await store.consume("c", 10, 1000, 5)).allowed).toBe(false);
     expect((await store.consume("c", 10, 1000, 4)).allowed).toBe(true);
   });
+  it("forgets windows once they close, whatever their length", async () => {
+    let now = 0;
+    const store = new MemoryLimitStore(() => now);
+    for (let i = 0; i < 1000; i++) await store.consume(`send:${i}`, 10, 600_000);
+    await store.consume("req:key", 100, 60_000);
+    expect(store.size).toBe(1001);
+    now = 60_000;
+    await store.consume("other", 1, 3_600_000);
+    expect(store.size).toBe(1001);
+    now = 600_000;
+    await store.consume("send:0", 10, 600_000);
+    expect(store.size).toBe(2);
+  });
 });
 
 describe("invitation status and links", () => {
