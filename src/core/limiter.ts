@@ -18,66 +18,59 @@ export interface LimitStore {
   refund(key: string, windowMs: number, cost?: number): Promise<void>;
 }
 
+/** The counters of one fixed window (one length, one start): key → count. */
 interface Window {
-  start: number;
-  /** When the window closes; a closed window is dropped by the next sweep. */
   end: number;
-  count: number;
+  counts: Map<string, number>;
 }
 
 export class MemoryLimitStore implements LimitStore {
+  /**
+   * Windows are fixed, so every key of one length shares its start and end: counters live in
+   * one map per open window, and a window that closed is dropped whole. What is held is one
+   * number per key and open window (one per recipient emailed in the last ten minutes, say).
+   */
   private readonly windows = new Map<string, Window>();
-  /** Keys by the end of the window they opened: windows are fixed, so many end together. */
-  private readonly closing = new Map<number, string[]>();
-  private sweepAt = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** Windows held in memory (the open ones, and those closed since the last sweep). */
+  /** Counters held in memory (those of open windows, and of windows closed since the last call). */
   get size(): number {
-    return this.windows.size;
+    let n = 0;
+    for (const window of this.windows.values()) n += window.counts.size;
+    return n;
   }
 
   async consume(key: string, limit: number, windowMs: number, cost = 1): Promise<LimitResult> {
     if (limit <= 0) return { allowed: true, retryAfter: 0 };
     const now = this.now();
-    this.sweep(now);
-    const start = now - (now % windowMs);
-    let window = this.windows.get(key);
-    if (!window || window.start !== start) {
-      window = { start, end: start + windowMs, count: 0 };
-      this.windows.set(key, window);
-      const keys = this.closing.get(window.end);
-      if (keys) keys.push(key);
-      else this.closing.set(window.end, [key]);
-    }
-    const retryAfter = Math.max(1, Math.ceil((start + windowMs - now) / 1000));
+    const window = this.window(now, windowMs, true);
+    const count = window.counts.get(key) ?? 0;
+    const retryAfter = Math.max(1, Math.ceil((window.end - now) / 1000));
     // A zero-cost call asks whether anything is left without taking it.
-    if (cost === 0 ? window.count >= limit : window.count + cost > limit) return { allowed: false, retryAfter };
-    window.count += cost;
+    if (cost === 0 ? count >= limit : count + cost > limit) return { allowed: false, retryAfter };
+    if (cost > 0) window.counts.set(key, count + cost);
     return { allowed: true, retryAfter };
   }
 
   async refund(key: string, windowMs: number, cost = 1): Promise<void> {
-    const now = this.now();
-    const window = this.windows.get(key);
-    if (window && window.start === now - (now % windowMs)) window.count = Math.max(0, window.count - cost);
+    const window = this.window(this.now(), windowMs, false);
+    const count = window?.counts.get(key);
+    if (window && count !== undefined) window.counts.set(key, Math.max(0, count - cost));
   }
 
-  /**
-   * Drops closed windows once a second, looking only at those that closed: the map holds the
-   * open windows alone (one per recipient emailed in the last ten minutes, say).
-   */
-  private sweep(now: number): void {
-    if (now < this.sweepAt) return;
-    this.sweepAt = now + 1_000;
-    for (const [end, keys] of this.closing) {
-      if (end > now) continue;
-      for (const key of keys) {
-        const window = this.windows.get(key);
-        if (window && window.end <= now) this.windows.delete(key);
-      }
-      this.closing.delete(end);
+  /** The open window of this length; windows that closed are dropped on the way. */
+  private window(now: number, windowMs: number, create: true): Window;
+  private window(now: number, windowMs: number, create: false): Window | undefined;
+  private window(now: number, windowMs: number, create: boolean): Window | undefined {
+    const start = now - (now % windowMs);
+    const id = `${windowMs}:${start}`;
+    let window = this.windows.get(id);
+    if (!window && create) {
+      for (const [other, open] of this.windows) if (open.end <= now) this.windows.delete(other);
+      window = { end: start + windowMs, counts: new Map() };
+      this.windows.set(id, window);
     }
+    return window;
   }
 }
