@@ -24,6 +24,8 @@ export class GroupCommit<T> {
   private readonly queue: Array<Waiting<T>> = [];
   private running = 0;
   private scheduled = false;
+  /** Groups written and the items in them, since start (observability and tests). */
+  readonly stats = { groups: 0, items: 0, largest: 0 };
 
   constructor(
     private readonly write: GroupWriter<T>,
@@ -84,6 +86,9 @@ export class GroupCommit<T> {
   }
 
   private async run(group: Array<Waiting<T>>): Promise<void> {
+    this.stats.groups += 1;
+    this.stats.items += group.length;
+    this.stats.largest = Math.max(this.stats.largest, group.length);
     try {
       await this.write(group.map((w) => w.item));
       for (const w of group) w.resolve();

@@ -82,6 +82,11 @@ export class InvitationService {
     );
   }
 
+  /** How single creates were grouped so far (ADR 0007). */
+  get groupStats(): Readonly<{ groups: number; items: number; largest: number }> {
+    return this.groups.stats;
+  }
+
   /** One invitation; throws the item's error. */
   async create(
     tenantId: string,
