@@ -48,9 +48,21 @@ export async function freshPostgres(baseUrl: string): Promise<{ url: string; dro
 
 /** Starts the built server (`dist/cli.js serve`) as its own process on a free port. */
 export async function startBenchServer(options: StartOptions = {}): Promise<BenchServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      // A port taken by another process since we picked it: pick another.
+      if (attempt >= 5) throw error;
+    }
+  }
+}
+
+async function startOnce(options: StartOptions): Promise<BenchServer> {
   const { databaseUrl, smtpUrl } = options;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "usher-bench-"));
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  // Below Linux's ephemeral range (32768 and up), where the load generator's own connections live.
+  const port = 20_000 + Math.floor(Math.random() * 12_000);
   const child: ChildProcess = spawn(
     process.execPath,
     [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "dist/cli.js", "serve"],
@@ -68,8 +80,20 @@ export async function startBenchServer(options: StartOptions = {}): Promise<Benc
       stdio: ["ignore", "ignore", "inherit"],
     },
   );
+  let exited = false;
+  const exit = new Promise<void>((resolve) =>
+    child.once("exit", () => {
+      exited = true;
+      resolve();
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; ; i++) {
+    if (exited) throw new Error(`the server exited while starting on port ${port}`);
+    if (i === 200) {
+      child.kill("SIGKILL");
+      throw new Error("the server did not become ready");
+    }
     try {
       if ((await fetch(`${url}/readyz`)).ok) break;
     } catch {
@@ -99,10 +123,8 @@ export async function startBenchServer(options: StartOptions = {}): Promise<Benc
       return match?.[1] ? Number(match[1]) / 1024 : 0;
     },
     async stop(options: { keepData?: boolean } = {}) {
-      await new Promise<void>((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      });
+      if (!exited) child.kill("SIGTERM");
+      await exit;
       if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
