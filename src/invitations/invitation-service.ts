@@ -1,3 +1,4 @@
+import { CappedCounts } from "../core/capped-counts.js";
 import type { Clock } from "../core/clock.js";
 import type { SecretBox } from "../core/crypto.js";
 import { isValidEmail, normalizeEmail } from "../core/email-address.js";
@@ -25,7 +26,6 @@ import {
 import { type Invitation, toInvitation, type ViewContext } from "./invitation.js";
 import * as q from "./invitation-queries.js";
 import { InvitationWriter } from "./invitation-writer.js";
-import { PendingCounts } from "./pending-counts.js";
 
 export type { CreateInvitationsInput, CreateItemResult, CreateOptions } from "./create-job.js";
 
@@ -69,7 +69,7 @@ export class InvitationService {
       events: deps.events,
       outbox: deps.outbox,
       limits: deps.limits,
-      pendingCounts: new PendingCounts(),
+      pendingCounts: new CappedCounts(),
       viewContext: (settings, now) => this.viewContext(settings, now),
     });
     this.groups = new GroupCommit(

@@ -1,3 +1,4 @@
+import type { CappedCounts } from "../core/capped-counts.js";
 import type { SecretBox } from "../core/crypto.js";
 import { newToken } from "../core/crypto.js";
 import { AppError } from "../core/errors.js";
@@ -11,7 +12,6 @@ import type { TenantSettings } from "../settings/settings.js";
 import { type CreateItemResult, type CreateJob, failureOf } from "./create-job.js";
 import { toInvitation, type ViewContext } from "./invitation.js";
 import * as q from "./invitation-queries.js";
-import type { PendingCounts } from "./pending-counts.js";
 
 export interface InvitationWriterDeps {
   kind: DatabaseKind;
@@ -20,7 +20,7 @@ export interface InvitationWriterDeps {
   events: EventService;
   outbox: Outbox;
   limits: LimitGuard;
-  pendingCounts: PendingCounts;
+  pendingCounts: CappedCounts;
   viewContext: (settings: TenantSettings, now: number) => ViewContext;
 }
 

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { CappedCounts } from "../core/capped-counts.js";
 import type { Clock } from "../core/clock.js";
 import type { SecretBox } from "../core/crypto.js";
 import { AppError, validationError } from "../core/errors.js";
@@ -64,6 +65,9 @@ export interface InvitationChanges {
  * transitions cannot both succeed; acceptance and the membership commit together.
  */
 export class LifecycleService {
+  /** Members per organization, counted in full only when needed (ADR 0005). */
+  private readonly memberCounts = new CappedCounts();
+
   constructor(private readonly deps: LifecycleDeps) {}
 
   async revoke(tenantId: string, actor: Actor, id: string): Promise<Invitation> {
@@ -240,6 +244,9 @@ export class LifecycleService {
     const tenantId = row.tenant_id;
     const settings = await this.deps.settings.get(tenantId);
     const now = this.deps.clock.now();
+    const memberLimit = settings.limits.membersPerOrganization;
+    const countKey = `${tenantId}:${row.organization_id}`;
+    const known = this.memberCounts.peek(countKey, now, memberLimit, 1);
     const result = await this.deps.db.transaction().execute(async (trx) => {
       let user = knownUser;
       let userCreated = false;
@@ -253,16 +260,11 @@ export class LifecycleService {
         accepted_at: now,
         accepted_user_id: user.id,
       });
-      if (!claimed) await this.explainNotPending(trx, tenantId, row.id, now);
-      const member = await trx
-        .selectFrom("memberships")
-        .select("user_id")
-        .where("organization_id", "=", row.organization_id)
-        .where("user_id", "=", user.id)
-        .executeTakeFirst();
-      if (member) throw new AppError("invitee_already_member", { detail: "the invitee is already a member of the organization" });
-      const memberLimit = settings.limits.membersPerOrganization;
-      if (memberLimit > 0 && (await this.deps.members.count(trx, tenantId, row.organization_id)) >= memberLimit) {
+      if (!claimed) return this.explainNotPending(trx, tenantId, row.id, now);
+      const check = await this.deps.members.joinCheck(trx, tenantId, row.organization_id, user.id, known === undefined ? memberLimit : 0);
+      if (check.member) throw new AppError("invitee_already_member", { detail: "the invitee is already a member of the organization" });
+      const members = known ?? check.members;
+      if (memberLimit > 0 && members >= memberLimit) {
         throw new AppError("member_limit_exceeded", {
           detail: `the organization has reached its limit of ${memberLimit} members`,
           limit: "membersPerOrganization",
@@ -283,16 +285,21 @@ export class LifecycleService {
         user.id,
         wanted.filter((id) => existing.includes(id)),
       );
-      if (userCreated) await this.deps.events.record(trx, tenantId, actor, "user.created", { userId: user.id });
-      await this.deps.events.record(trx, tenantId, actor, "invitation.accepted", {
+      const accepted = {
         organizationId: row.organization_id,
         invitationId: row.id,
         userId: user.id,
         data: { roleIds: membership.roleIds },
-      });
-      return { user, membership };
+      };
+      await this.deps.events.recordAll(trx, [
+        ...(userCreated ? [{ tenantId, actor, type: "user.created", userId: user.id }] : []),
+        { tenantId, actor, type: "invitation.accepted", ...accepted },
+      ]);
+      return { user, membership, claimed, members };
     });
-    const invitation = await this.deps.invitations.get(tenantId, row.id);
+    if (memberLimit > 0) this.memberCounts.record(countKey, result.members + 1, known === undefined ? now : undefined);
+    // The claimed row is the invitation as committed: nothing else changes it in the transaction.
+    const invitation = toInvitation(result.claimed, this.deps.invitations.viewContext(settings, now));
     return { invitation, membership: result.membership, user: result.user, redirectUrl: row.redirect_url };
   }
 

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Clock } from "../core/clock.js";
 import { AppError } from "../core/errors.js";
 import type { Db } from "../db/database.js";
@@ -114,6 +114,37 @@ export class MemberService {
         createdAt: row.created_at,
       };
     });
+  }
+
+  /**
+   * Whether the user is already a member and, when `cap` is above zero, how many members the
+   * organization has (counted up to `cap`): the two checks of an acceptance in one query.
+   */
+  async joinCheck(db: Kysely<Database>, tenantId: string, organizationId: string, userId: string, cap: number) {
+    const row = await db
+      .selectNoFrom((eb) => [
+        eb
+          .exists(
+            eb.selectFrom("memberships").select("user_id").where("organization_id", "=", organizationId).where("user_id", "=", userId),
+          )
+          .as("member"),
+        cap <= 0
+          ? sql<number>`0`.as("members")
+          : eb
+              .selectFrom(
+                eb
+                  .selectFrom("memberships")
+                  .select("user_id")
+                  .where("tenant_id", "=", tenantId)
+                  .where("organization_id", "=", organizationId)
+                  .limit(cap)
+                  .as("m"),
+              )
+              .select((m) => m.fn.countAll<number>().as("n"))
+              .as("members"),
+      ])
+      .executeTakeFirstOrThrow();
+    return { member: Boolean(Number(row.member)), members: Number(row.members) };
   }
 
   async count(db: Kysely<Database>, tenantId: string, organizationId: string): Promise<number> {

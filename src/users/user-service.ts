@@ -49,9 +49,12 @@ export class UserService {
    * The user with this email, created just in time when there is none (an invitee accepting
    * without an account). Safe under concurrency: the unique index picks one row.
    */
+  /**
+   * The user with this email, made if there is none. The insert comes first: an invitee who
+   * accepts usually has no account yet, and a conflict (an existing user, or one created
+   * concurrently) falls back to reading it.
+   */
   async findOrCreateByEmail(trx: Kysely<Database>, tenantId: string, email: string, name: string | null) {
-    const existing = await this.findByEmail(trx, tenantId, email);
-    if (existing) return { user: existing, created: false };
     const row: UserRow = {
       id: this.newId("usr"),
       tenant_id: tenantId,
@@ -66,9 +69,9 @@ export class UserService {
       .returning("id")
       .executeTakeFirst();
     if (inserted) return { user: toUser(row), created: true };
-    const winner = await this.findByEmail(trx, tenantId, email);
-    if (!winner) throw new Error("user vanished between conflict and read");
-    return { user: winner, created: false };
+    const existing = await this.findByEmail(trx, tenantId, email);
+    if (!existing) throw new Error("user vanished between conflict and read");
+    return { user: existing, created: false };
   }
 
   async get(tenantId: string, id: string, db: Kysely<Database> = this.db): Promise<User> {

@@ -164,8 +164,8 @@ describe("log URL redaction", () => {
 
 describe("pending counts", () => {
   it("asks the database when it has no fresh count or the organization nears its cap", async () => {
-    const { PendingCounts } = await import("../../src/invitations/pending-counts.js");
-    const counts = new PendingCounts();
+    const { CappedCounts } = await import("../../src/core/capped-counts.js");
+    const counts = new CappedCounts();
     expect(counts.peek("o", 0, 100, 1)).toBeUndefined();
     counts.record("o", 10, 0);
     expect(counts.peek("o", 1000, 100, 1)).toBe(10);

@@ -7,12 +7,12 @@ const FRESH_MS = 2_000;
 const NEAR_CAP = 0.9;
 
 /**
- * The pending-per-organization limit without counting every pending row on every create
- * (ADR 0005). The exact count is taken from the database when this process has none younger
- * than two seconds, or when the organization is within 10% of its cap; otherwise the last
- * count plus this process's own creations since is used.
+ * A per-organization cap (pending invitations, members) without counting every row on every
+ * write (ADR 0005). The exact count is taken from the database when this process has none
+ * younger than two seconds, or when the organization is within 10% of its cap; otherwise the
+ * last count plus this process's own additions since is used.
  */
-export class PendingCounts {
+export class CappedCounts {
   private readonly entries = new Map<string, Entry>();
 
   /** A count good enough to decide with, or undefined when the database must count. */
