@@ -1,3 +1,4 @@
+import { groupBy } from "../core/group-by.js";
 import { SYSTEM_ACTOR } from "../events/event-service.js";
 import type { TenantSettings } from "../settings/settings.js";
 import {
@@ -155,25 +156,8 @@ export function backoffMs(options: Pick<Required<DeliveryWorkerOptions>, "baseBa
 }
 
 function groupByTransport(outcomes: readonly Outcome[]) {
-  const groups = new Map<MailTransport, Array<Extract<Outcome, { kind: "stored" }>>>();
-  for (const outcome of outcomes) {
-    if (outcome.kind !== "stored") continue;
-    const list = groups.get(outcome.transport);
-    if (list) list.push(outcome);
-    else groups.set(outcome.transport, [outcome]);
-  }
-  return groups;
-}
-
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = groups.get(k);
-    if (list) list.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
+  const stored = outcomes.filter((o): o is Extract<Outcome, { kind: "stored" }> => o.kind === "stored");
+  return groupBy(stored, (o) => o.transport);
 }
 
 function sleep(ms: number): { promise: Promise<void>; readonly done: boolean; cancel(): void } {

@@ -2,6 +2,7 @@ import type { CappedCounts } from "../core/capped-counts.js";
 import type { SecretBox } from "../core/crypto.js";
 import { newToken } from "../core/crypto.js";
 import { AppError } from "../core/errors.js";
+import { groupBy } from "../core/group-by.js";
 import type { IdGenerator } from "../core/ids.js";
 import type { DatabaseKind, Db } from "../db/database.js";
 import type { InvitationRow } from "../db/schema.js";
@@ -337,15 +338,4 @@ function unique(values: readonly string[]): string[] {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = groups.get(k);
-    if (list) list.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
 }
