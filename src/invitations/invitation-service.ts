@@ -75,10 +75,8 @@ export class InvitationService {
     this.groups = new GroupCommit(
       (jobs) => this.commit(jobs),
       GROUP_LIMITS[deps.kind],
-      (job) => {
-        const item = job.candidates[0];
-        return `${job.tenantId} ${job.organizationId} ${item?.email ?? ""}`;
-      },
+      // One person and organization per group: the same key as a membership's.
+      (job) => q.memberKey(job.tenantId, job.organizationId, job.candidates[0]?.email ?? ""),
     );
   }
 

@@ -64,27 +64,24 @@ export class InvitationWriter {
 
     // The per-recipient send limit counts the rows actually written, so a concurrent
     // duplicate answers "duplicate" instead of using up the recipient's allowance.
-    const dropped: string[] = [];
-    for (const written of rows) {
-      const { job, item, row } = written;
+    for (const { job, item, row } of rows) {
       if (!inserted.has(row.id) || job.failure || !job.common.sendEmail) continue;
-      if (!(await this.consumeSend(job, item))) dropped.push(row.id);
+      if (!(await this.consumeSend(job, item))) inserted.delete(row.id);
     }
     for (const job of active()) failIfAtomic(job);
-    // Rows of jobs that failed in a group leave with them.
-    for (const { job, row } of rows) if (job.failure && inserted.has(row.id) && !dropped.includes(row.id)) dropped.push(row.id);
-    for (const id of dropped) inserted.delete(id);
+    // Written rows that do not stay: refused sends, and the rows of jobs that failed in a group.
+    const unwritten = new Set(conflicts);
+    const dropped = rows.filter((r) => !unwritten.has(r) && (!inserted.has(r.row.id) || r.job.failure)).map((r) => r.row.id);
     if (dropped.length > 0) await trx.deleteFrom("invitations").where("id", "in", dropped).execute();
     for (const job of jobs) if (job.failure) await this.refundSends(job);
 
-    rows = rows.filter((r) => inserted.has(r.row.id));
+    rows = rows.filter((r) => inserted.has(r.row.id) && !r.job.failure);
+    const created = new Map<string, number>();
     for (const { job, item, row, token } of rows) {
       item.invitation = toInvitation(row, this.deps.viewContext(job.settings, job.now), token);
+      created.set(pendingKey(job), (created.get(pendingKey(job)) ?? 0) + 1);
     }
-    for (const [key, count] of counts) {
-      const created = rows.filter((r) => pendingKey(r.job) === key).length;
-      this.deps.pendingCounts.record(key, count.base + created, count.countedAt);
-    }
+    for (const [key, count] of counts) this.deps.pendingCounts.record(key, count.base + (created.get(key) ?? 0), count.countedAt);
     await this.recordOutcome(trx, rows, refreshed);
   }
 
