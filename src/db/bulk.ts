@@ -15,7 +15,7 @@ export interface InsertSpec {
 }
 
 const texts = new Map<string, string>();
-const PG_ROWS_PER_STATEMENT = 500;
+const ROWS_PER_STATEMENT = { postgres: 500, sqlite: 1 } as const;
 
 export async function insertRows<R = Record<string, unknown>>(
   db: Db,
@@ -24,18 +24,11 @@ export async function insertRows<R = Record<string, unknown>>(
   rows: ReadonlyArray<readonly unknown[]>,
 ): Promise<R[]> {
   const out: R[] = [];
-  if (kind === "sqlite") {
-    const text = insertText(kind, spec, 1);
-    for (const row of rows) {
-      const result = await db.executeQuery<R>(CompiledQuery.raw(text, [...row]));
-      out.push(...result.rows);
-    }
-    return out;
-  }
-  for (let i = 0; i < rows.length; i += PG_ROWS_PER_STATEMENT) {
-    const chunk = rows.slice(i, i + PG_ROWS_PER_STATEMENT);
+  const perStatement = ROWS_PER_STATEMENT[kind];
+  for (let i = 0; i < rows.length; i += perStatement) {
+    const chunk = rows.slice(i, i + perStatement);
     const result = await db.executeQuery<R>(CompiledQuery.raw(insertText(kind, spec, chunk.length), chunk.flat()));
-    out.push(...result.rows);
+    for (const row of result.rows) out.push(row);
   }
   return out;
 }
@@ -45,11 +38,7 @@ function insertText(kind: DatabaseKind, spec: InsertSpec, rowCount: number): str
   let text = texts.get(key);
   if (text === undefined) {
     const width = spec.columns.length;
-    const tuples: string[] = [];
-    for (let r = 0; r < rowCount; r++) {
-      const marks = Array.from({ length: width }, (_, c) => (kind === "postgres" ? `$${r * width + c + 1}` : "?"));
-      tuples.push(`(${marks.join(", ")})`);
-    }
+    const tuples = Array.from({ length: rowCount }, (_, r) => `(${placeholders(kind, width, r * width + 1)})`);
     const columns = spec.columns.map((c) => `"${c}"`).join(", ");
     text = `insert into "${spec.table}" (${columns}) values ${tuples.join(", ")}${spec.tail ? ` ${spec.tail}` : ""}`;
     if (texts.size > 2_000) texts.clear();

@@ -147,16 +147,6 @@ export class MemberService {
     return { member: Boolean(Number(row.member)), members: Number(row.members) };
   }
 
-  async count(db: Kysely<Database>, tenantId: string, organizationId: string): Promise<number> {
-    const row = await db
-      .selectFrom("memberships")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("tenant_id", "=", tenantId)
-      .where("organization_id", "=", organizationId)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
-
   async setRoles(tenantId: string, actor: Actor, organizationId: string, userId: string, roleIds: string[]) {
     const unique = [...new Set(roleIds)];
     return this.db.transaction().execute(async (trx) => {
