@@ -1,11 +1,12 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { ArrayRowPool } from "./postgres-pool.js";
 import type { Database } from "./schema.js";
-import { SqliteCheckpointer } from "./sqlite-checkpointer.js";
+import { type CheckpointerOptions, SqliteCheckpointer } from "./sqlite-checkpointer.js";
+import { ConnectionGate, GatedSqliteDialect } from "./sqlite-dialect.js";
 import { withStatementCache } from "./sqlite-statements.js";
 
 export type Db = Kysely<Database>;
@@ -24,6 +25,8 @@ export interface OpenDatabaseOptions {
   databaseUrl: string | undefined;
   dataDir: string;
   poolSize?: number;
+  /** SQLite only: how its log is checkpointed (tests shrink the thresholds). */
+  checkpoints?: CheckpointerOptions;
   /** Told about connections the server dropped while idle. */
   onIdleError?: (error: Error) => void;
 }
@@ -47,8 +50,9 @@ export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
   sqlite.pragma("cache_size = -16384");
   sqlite.pragma("temp_store = memory");
   sqlite.pragma("wal_autocheckpoint = 10000");
-  const checkpointer = new SqliteCheckpointer(sqlite, file);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const gate = new ConnectionGate();
+  const checkpointer = new SqliteCheckpointer(sqlite, file, gate, options.checkpoints);
+  const db = new Kysely<Database>({ dialect: new GatedSqliteDialect({ database: withStatementCache(sqlite) }, gate) });
   return {
     db,
     kind: "sqlite",
