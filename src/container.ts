@@ -8,6 +8,7 @@ import { type LimitStore, MemoryLimitStore } from "./core/limiter.js";
 import { type DatabaseHandle, openDatabase } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { CaptureTransport } from "./email/capture-transport.js";
+import { CapturedMail } from "./email/captured-mail.js";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "./email/delivery-worker.js";
 import { prepareEmailSettings, validateEmailSettings } from "./email/email-settings.js";
 import { MailboxService } from "./email/mailbox-service.js";
@@ -68,6 +69,13 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
   const users = new UserService(db, clock, ids, events);
   const members = new MemberService(db, clock, roles, events);
   const outbox = new Outbox(clock, ids, database.kind, new URL(config.publicUrl).hostname);
+  const capture = new CaptureTransport(db, database.kind, clock, ids);
+  const transports = new TransportRegistry({ settings, box, capture, serverSmtpUrl: config.smtpUrl, publicUrl: config.publicUrl });
+  settings.addPreparer(prepareEmailSettings(box));
+  settings.addValidator(validateEmailSettings);
+  const transportFor = overrides.transportFor ?? ((tenantId: string) => transports.transportFor(tenantId));
+  const fromFor = (tenantId: string) => transports.senderFor(tenantId);
+  const captured = new CapturedMail({ transportFor, fromFor, outbox, box, publicUrl: config.publicUrl });
   const invitations = new InvitationService({
     db,
     kind: database.kind,
@@ -77,6 +85,7 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
     events,
     settings,
     outbox,
+    captured,
     limits,
     publicUrl: config.publicUrl,
   });
@@ -85,12 +94,6 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
   const idempotency = new IdempotencyService(db, clock);
   const mailbox = new MailboxService(db);
 
-  const capture = new CaptureTransport(db, database.kind, clock, ids);
-  const transports = new TransportRegistry({ settings, box, capture, serverSmtpUrl: config.smtpUrl, publicUrl: config.publicUrl });
-  settings.addPreparer(prepareEmailSettings(box));
-  settings.addValidator(validateEmailSettings);
-  const transportFor = overrides.transportFor ?? ((tenantId: string) => transports.transportFor(tenantId));
-  const fromFor = (tenantId: string) => transports.senderFor(tenantId);
   const worker = new DeliveryWorker(
     { db, kind: database.kind, clock, box, outbox, events, settings, transportFor, fromFor, publicUrl: config.publicUrl, log },
     overrides.worker,

@@ -19,6 +19,12 @@ export interface QueuedInvitationEmail {
   reason: InvitationEmailPayload["reason"];
 }
 
+/** A message with its ids already chosen (see `Outbox.newMessage`). */
+export interface SentInvitationEmail extends QueuedInvitationEmail {
+  id: string;
+  messageId: string;
+}
+
 const OUTBOX_INSERT: InsertSpec = {
   table: "outbox",
   columns: [
@@ -68,26 +74,49 @@ export class Outbox {
   async enqueueAll(trx: Kysely<Database>, items: readonly QueuedInvitationEmail[]): Promise<void> {
     if (items.length === 0) return;
     const now = this.clock.now();
-    const rows = items.map((item) => {
-      const id = this.newId("msg");
-      const payload: InvitationEmailPayload = { invitationId: item.invitationId, reason: item.reason };
-      return [
-        id,
-        item.tenantId,
-        "email",
-        item.invitationId,
-        JSON.stringify(payload),
-        "queued",
-        0,
-        now,
-        null,
-        null,
-        `<${id}@${this.messageDomain}>`,
-        now,
-        null,
-      ];
-    });
+    const rows = items.map((item) => this.row({ ...item, ...this.newMessage() }, now, "queued"));
     await insertRows(trx, this.kind, OUTBOX_INSERT, rows);
+  }
+
+  /** A message's row id and its `Message-ID`, fixed for every attempt. */
+  newMessage(): { id: string; messageId: string } {
+    const id = this.newId("msg");
+    return { id, messageId: `<${id}@${this.messageDomain}>` };
+  }
+
+  /**
+   * Records messages delivered in the transaction that writes them (captured mail, ADR 0054):
+   * sent at the first attempt, never claimed by the worker.
+   */
+  async recordSentAll(trx: Kysely<Database>, items: readonly SentInvitationEmail[]): Promise<void> {
+    if (items.length === 0) return;
+    const now = this.clock.now();
+    await insertRows(
+      trx,
+      this.kind,
+      OUTBOX_INSERT,
+      items.map((item) => this.row(item, now, "sent")),
+    );
+  }
+
+  private row(item: SentInvitationEmail, now: number, status: "queued" | "sent"): unknown[] {
+    const payload: InvitationEmailPayload = { invitationId: item.invitationId, reason: item.reason };
+    const sent = status === "sent";
+    return [
+      item.id,
+      item.tenantId,
+      "email",
+      item.invitationId,
+      JSON.stringify(payload),
+      status,
+      sent ? 1 : 0,
+      now,
+      null,
+      null,
+      item.messageId,
+      now,
+      sent ? now : null,
+    ];
   }
 
   /** Called after a commit that enqueued mail, so the worker starts at once. */

@@ -1,4 +1,5 @@
 import { AppError, type ErrorCode } from "../core/errors.js";
+import type { CaptureTarget } from "../email/captured-mail.js";
 import type { Actor } from "../events/event-service.js";
 import type { TenantSettings } from "../settings/settings.js";
 import type { Invitation } from "./invitation.js";
@@ -71,6 +72,8 @@ export class CreateJob {
     readonly candidates: CreateItemResult[],
     readonly now: number,
     readonly options: { atomic: boolean; onPending: "conflict" | "refresh"; emailPath: (index: number) => string },
+    /** Where the tenant's mail is captured, when it is and the job sends email (ADR 0054). */
+    readonly capture?: CaptureTarget,
   ) {}
 
   get organizationId(): string {

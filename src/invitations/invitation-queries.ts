@@ -24,6 +24,12 @@ export interface GroupPrecheck {
   roles: Map<string, string>;
   /** `${tenantId} ${organizationId} ${email}` of every membership found. */
   members: Set<string>;
+  /** What an email shows of them: organization and role names, the inviter's name and email. */
+  names: {
+    organizations: Map<string, string>;
+    users: Map<string, { name: string | null; email: string }>;
+    roles: Map<string, string>;
+  };
 }
 
 export function memberKey(tenantId: string, organizationId: string, email: string): string {
@@ -39,27 +45,37 @@ export async function precheckGroup(db: Q, kind: DatabaseKind, ask: GroupPrechec
     return text;
   };
   if (ask.organizationIds.length > 0) {
-    parts.push(`select 'o' as k, id, tenant_id, null as email from organizations where id in (${list(ask.organizationIds)})`);
+    parts.push(`select 'o' as k, id, tenant_id, null as email, name from organizations where id in (${list(ask.organizationIds)})`);
   }
-  if (ask.userIds.length > 0) parts.push(`select 'u' as k, id, tenant_id, null as email from users where id in (${list(ask.userIds)})`);
-  if (ask.roleIds.length > 0) parts.push(`select 'r' as k, id, tenant_id, null as email from roles where id in (${list(ask.roleIds)})`);
+  if (ask.userIds.length > 0) parts.push(`select 'u' as k, id, tenant_id, email, name from users where id in (${list(ask.userIds)})`);
+  if (ask.roleIds.length > 0)
+    parts.push(`select 'r' as k, id, tenant_id, null as email, name from roles where id in (${list(ask.roleIds)})`);
   if (ask.memberEmails.length > 0 && ask.organizationIds.length > 0) {
     parts.push(
-      `select 'm' as k, m.organization_id as id, m.tenant_id, u.email from users u join memberships m on m.user_id = u.id ` +
+      `select 'm' as k, m.organization_id as id, m.tenant_id, u.email, null as name from users u join memberships m on m.user_id = u.id ` +
         `where u.tenant_id in (${list(ask.memberTenantIds)}) and u.email in (${list(ask.memberEmails)}) ` +
         `and m.organization_id in (${list(ask.organizationIds)})`,
     );
   }
-  const found: GroupPrecheck = { organizations: new Map(), users: new Map(), roles: new Map(), members: new Set() };
+  const names: GroupPrecheck["names"] = { organizations: new Map(), users: new Map(), roles: new Map() };
+  const found: GroupPrecheck = { organizations: new Map(), users: new Map(), roles: new Map(), members: new Set(), names };
   if (parts.length === 0) return found;
-  const result = await db.executeQuery<{ k: string; id: string; tenant_id: string; email: string | null }>(
+  const result = await db.executeQuery<{ k: string; id: string; tenant_id: string; email: string | null; name: string | null }>(
     CompiledQuery.raw(parts.join(" union all "), params),
   );
   for (const row of result.rows) {
-    if (row.k === "o") found.organizations.set(row.id, row.tenant_id);
-    else if (row.k === "u") found.users.set(row.id, row.tenant_id);
-    else if (row.k === "r") found.roles.set(row.id, row.tenant_id);
-    else found.members.add(memberKey(row.tenant_id, row.id, row.email ?? ""));
+    if (row.k === "o") {
+      found.organizations.set(row.id, row.tenant_id);
+      names.organizations.set(row.id, row.name ?? "");
+    } else if (row.k === "u") {
+      found.users.set(row.id, row.tenant_id);
+      names.users.set(row.id, { name: row.name, email: row.email ?? "" });
+    } else if (row.k === "r") {
+      found.roles.set(row.id, row.tenant_id);
+      names.roles.set(row.id, row.name ?? "");
+    } else {
+      found.members.add(memberKey(row.tenant_id, row.id, row.email ?? ""));
+    }
   }
   return found;
 }

@@ -8,6 +8,7 @@ import type { Page } from "../core/pagination.js";
 import { encodeCursor } from "../core/pagination.js";
 import type { DatabaseKind, Db } from "../db/database.js";
 import { GroupCommit } from "../db/group-commit.js";
+import type { CapturedMail } from "../email/captured-mail.js";
 import type { Outbox } from "../email/outbox.js";
 import type { Actor, EventService } from "../events/event-service.js";
 import type { LimitGuard } from "../limits/limit-guard.js";
@@ -45,6 +46,7 @@ export interface InvitationServiceDeps {
   events: EventService;
   settings: SettingsService;
   outbox: Outbox;
+  captured: CapturedMail;
   limits: LimitGuard;
   publicUrl: string;
 }
@@ -68,6 +70,7 @@ export class InvitationService {
       newId: deps.newId,
       events: deps.events,
       outbox: deps.outbox,
+      captured: deps.captured,
       limits: deps.limits,
       pendingCounts: new CappedCounts(),
       viewContext: (settings, now) => this.viewContext(settings, now),
@@ -143,11 +146,19 @@ export class InvitationService {
     }
 
     const candidates = [...byEmail.values()];
-    const job = new CreateJob(tenantId, actor, input, common, settings, candidates, now, {
-      atomic,
-      onPending: options.onPending ?? "conflict",
-      emailPath,
-    });
+    // Resolved here, outside the write's transaction: it may read the tenant's settings.
+    const capture = common.sendEmail ? await this.deps.captured.targetFor(tenantId) : undefined;
+    const job = new CreateJob(
+      tenantId,
+      actor,
+      input,
+      common,
+      settings,
+      candidates,
+      now,
+      { atomic, onPending: options.onPending ?? "conflict", emailPath },
+      capture,
+    );
     const createKey = `create:${tenantId}:${input.organizationId}`;
     const createLimit = settings.limits.invitationsPerOrganizationPerHour;
     if (candidates.length > 0) {

@@ -6,6 +6,7 @@ import { groupBy } from "../core/group-by.js";
 import type { IdGenerator } from "../core/ids.js";
 import type { DatabaseKind, Db } from "../db/database.js";
 import type { InvitationRow } from "../db/schema.js";
+import type { CapturedMail, CaptureItem, MailNames } from "../email/captured-mail.js";
 import type { Outbox, QueuedInvitationEmail } from "../email/outbox.js";
 import type { EventService, NewEvent } from "../events/event-service.js";
 import type { LimitGuard } from "../limits/limit-guard.js";
@@ -20,6 +21,7 @@ export interface InvitationWriterDeps {
   newId: IdGenerator;
   events: EventService;
   outbox: Outbox;
+  captured: CapturedMail;
   limits: LimitGuard;
   pendingCounts: CappedCounts;
   viewContext: (settings: TenantSettings, now: number) => ViewContext;
@@ -54,7 +56,7 @@ export class InvitationWriter {
     };
     const active = () => jobs.filter((job) => !job.failure);
 
-    await this.checkExistence(trx, jobs, fail);
+    const names = await this.checkExistence(trx, jobs, fail);
     for (const job of active()) failIfAtomic(job);
     const counts = await this.checkPendingCaps(trx, active(), fail);
 
@@ -76,13 +78,46 @@ export class InvitationWriter {
     for (const job of jobs) if (job.failure) await this.refundSends(job);
 
     rows = rows.filter((r) => inserted.has(r.row.id) && !r.job.failure);
+    const captured = await this.storeCaptured(trx, rows, names);
     const created = new Map<string, number>();
     for (const { job, item, row, token } of rows) {
       item.invitation = toInvitation(row, this.deps.viewContext(job.settings, job.now), token);
       created.set(pendingKey(job), (created.get(pendingKey(job)) ?? 0) + 1);
     }
     for (const [key, count] of counts) this.deps.pendingCounts.record(key, count.base + (created.get(key) ?? 0), count.countedAt);
-    await this.recordOutcome(trx, rows, refreshed);
+    await this.recordOutcome(trx, rows, refreshed, captured);
+  }
+
+  /**
+   * Stores the first email of every new invitation whose tenant captures mail. Rows were
+   * written as sent; one whose email could not be rendered goes back to the queue.
+   */
+  private async storeCaptured(trx: Db, rows: readonly Written[], names: MailNames) {
+    const items: CaptureItem[] = [];
+    for (const { job, row } of rows) {
+      if (job.capture && job.common.sendEmail) items.push({ row, settings: job.settings, target: job.capture, now: job.now });
+    }
+    const stored = new Set<string>();
+    if (items.length === 0) return { stored, events: [] as NewEvent[] };
+    const { events, unrendered } = await this.deps.captured.store(trx, items, names);
+    for (const item of items) stored.add(item.row.id);
+    for (const { row } of unrendered) {
+      stored.delete(row.id);
+      row.delivery_status = "queued";
+      row.delivery_attempts = 0;
+    }
+    if (unrendered.length > 0) {
+      await trx
+        .updateTable("invitations")
+        .set({ delivery_status: "queued", delivery_attempts: 0 })
+        .where(
+          "id",
+          "in",
+          unrendered.map((item) => item.row.id),
+        )
+        .execute();
+    }
+    return { stored, events };
   }
 
   /** Organization, inviter and roles exist in the job's tenant; no email is already a member. */
@@ -121,6 +156,7 @@ export class InvitationWriter {
         }
       }
     }
+    return check.names;
   }
 
   /**
@@ -226,7 +262,12 @@ export class InvitationWriter {
     return refreshed;
   }
 
-  private async recordOutcome(trx: Db, created: readonly Written[], refreshed: ReadonlyArray<{ job: CreateJob; row: InvitationRow }>) {
+  private async recordOutcome(
+    trx: Db,
+    created: readonly Written[],
+    refreshed: ReadonlyArray<{ job: CreateJob; row: InvitationRow }>,
+    captured: { stored: ReadonlySet<string>; events: readonly NewEvent[] },
+  ) {
     const emails: QueuedInvitationEmail[] = [];
     const events: NewEvent[] = [];
     const queue = (job: CreateJob, invitationId: string, reason: QueuedInvitationEmail["reason"]) => {
@@ -235,7 +276,7 @@ export class InvitationWriter {
       job.emailsQueued = true;
     };
     for (const { job, row } of created) {
-      queue(job, row.id, "invitation");
+      if (!captured.stored.has(row.id)) queue(job, row.id, "invitation");
       events.push({
         tenantId: job.tenantId,
         actor: job.actor,
@@ -258,7 +299,7 @@ export class InvitationWriter {
       });
     }
     await this.deps.outbox.enqueueAll(trx, emails);
-    await this.deps.events.recordAll(trx, events);
+    await this.deps.events.recordAll(trx, [...events, ...captured.events]);
   }
 
   private async consumeSend(job: CreateJob, item: CreateItemResult): Promise<boolean> {
@@ -284,6 +325,7 @@ export class InvitationWriter {
     for (const email of job.consumedSends.splice(0)) await this.deps.limits.refundSend(job.tenantId, email);
   }
 
+  /** A new row; one whose email is captured at commit is written as sent at the first attempt. */
   private rowFor(job: CreateJob, item: CreateItemResult): Written {
     const { box, newId } = this.deps;
     const { common, now, input } = job;
@@ -313,8 +355,8 @@ export class InvitationWriter {
       token_cipher: box.encrypt(token),
       send_count: common.sendEmail ? 1 : 0,
       last_sent_at: common.sendEmail ? now : null,
-      delivery_status: common.sendEmail ? "queued" : null,
-      delivery_attempts: 0,
+      delivery_status: common.sendEmail ? (job.capture ? "sent" : "queued") : null,
+      delivery_attempts: common.sendEmail && job.capture ? 1 : 0,
       delivery_error: null,
     };
     return { job, item, row, token };

@@ -40,8 +40,9 @@ describe.skipIf(kinds.length === 0).each(["postgres"] as const)("two Usher insta
   beforeAll(async () => {
     sink = await startSmtpSink();
     const worker = { ...FAST_WORKER, batchSize: 10 };
-    // The harness's instance only takes API calls; its worker never runs.
-    ctx = await createEmailContext(kind, { worker });
+    // The harness's instance only takes API calls; its worker never runs. It is configured for
+    // SMTP like the others (a capturing instance would store the mail at create, ADR 0054).
+    ctx = await createEmailContext(kind, { worker, smtpUrl: sink.url });
     first = await createUsher(ctx.config, { log: pino({ level: "silent" }), worker, transportFor: countingTransport("first") });
     second = await createUsher(ctx.config, { log: pino({ level: "silent" }), worker, transportFor: countingTransport("second") });
   });

@@ -23,8 +23,8 @@ describe.each(databaseKinds)("single creates written together (%s)", (kind) => {
   beforeAll(async () => {
     ctx = await createTestContext(kind);
     api = client(ctx.app, ctx.adminKey);
-    a = await seedOrganization(api, "A");
-    b = await seedOrganization(api, "B");
+    a = await seedOrganization(api, "Alpha Group");
+    b = await seedOrganization(api, "Beta Group");
     memberEmail = uniqueEmail("member");
     const user = await api.post<{ id: string }>("/v1/users", { email: memberEmail });
     expect((await api.post(`/v1/organizations/${a.organizationId}/members`, { userId: user.body.id })).status).toBe(201);
@@ -67,7 +67,7 @@ describe.each(databaseKinds)("single creates written together (%s)", (kind) => {
     ];
     const groupsBefore = ctx.usher.invitations.groupStats.groups;
     const [answers, twins] = await Promise.all([
-      Promise.all(requests.map((r) => api.post<{ id: string; code?: string }>("/v1/invitations", r.body))),
+      Promise.all(requests.map((r) => api.post<{ id: string; code?: string; acceptUrl?: string }>("/v1/invitations", r.body))),
       Promise.all(
         Array.from({ length: 5 }, () => api.post<{ id: string }>("/v1/invitations", { organizationId: b.organizationId, email: twin })),
       ),
@@ -89,8 +89,25 @@ describe.each(databaseKinds)("single creates written together (%s)", (kind) => {
     expect(rows.map((r) => r.id).sort()).toEqual([...created].sort());
     const events = await ctx.usher.db.selectFrom("events").select("invitation_id").where("type", "=", "invitation.created").execute();
     expect(events.map((e) => e.invitation_id).sort()).toEqual([...created].sort());
-    const messages = await ctx.usher.db.selectFrom("outbox").select("invitation_id").execute();
+    const messages = await ctx.usher.db.selectFrom("outbox").select(["invitation_id", "status", "attempts"]).execute();
     expect(messages.map((m) => m.invitation_id).sort()).toEqual([...created].sort());
+    // Captured in the creating transaction (ADR 0054): one sent message, one mailbox row and one
+    // email_sent event per created invitation, none for the refused ones.
+    expect(new Set(messages.map((m) => `${m.status}/${m.attempts}`))).toEqual(new Set(["sent/1"]));
+    const sent = await ctx.usher.db.selectFrom("events").select("invitation_id").where("type", "=", "invitation.email_sent").execute();
+    expect(sent.map((e) => e.invitation_id).sort()).toEqual([...created].sort());
+    const mailbox = await ctx.usher.db
+      .selectFrom("mailbox")
+      .innerJoin("outbox", "outbox.id", "mailbox.outbox_id")
+      .select(["outbox.invitation_id", "mailbox.subject", "mailbox.text"])
+      .execute();
+    expect(mailbox.map((m) => m.invitation_id).sort()).toEqual([...created].sort());
+    const firstOfA = answers[0]?.body;
+    const mailOfA = mailbox.find((m) => m.invitation_id === firstOfA?.id);
+    expect(mailOfA?.subject).toContain("Alpha Group");
+    expect(mailOfA?.text).toContain(firstOfA?.acceptUrl);
+    expect(mailOfA?.text).toMatch(/member-[0-9a-f]{6}/);
+    expect(await ctx.usher.worker.drain()).toBe(0);
   });
 
   it("counts the pending cap across a burst, in order", async () => {

@@ -38,7 +38,8 @@ describe.each(databaseKinds)("native invitations, happy paths (%s)", (kind) => {
       status: "pending",
       inviterUserId: null,
       acceptedAt: null,
-      delivery: { status: "queued", attempts: 0, lastError: null },
+      // The capture mailbox stores the email in the creating transaction (ADR 0054).
+      delivery: { status: "sent", attempts: 1, lastError: null },
     });
     expect(res.body.id).toMatch(/^inv_[A-Za-z0-9]{16}$/);
     expect(res.body.acceptUrl).toMatch(/^http:\/\/usher\.test\/accept\?token=[A-Za-z0-9_-]{43}$/);
@@ -139,6 +140,7 @@ describe.each(databaseKinds)("native invitations, happy paths (%s)", (kind) => {
       "invitation.deleted",
       "invitation.revoked",
       "invitation.resent",
+      "invitation.email_sent",
       "invitation.created",
     ]);
     expect(events.body.data[0]?.actor).toEqual({ type: "api_key", id: "key_testadmin" });

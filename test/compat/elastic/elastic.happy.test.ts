@@ -48,7 +48,8 @@ describe.each(databaseKinds)("Elastic dialect, happy paths (%s)", (kind) => {
     });
     expect(Date.parse(invitation?.expires_at ?? "") - Date.parse(invitation?.created_at ?? "")).toBe(3 * DAY_MS);
     const native = await nativeInvitation(email);
-    expect(native).toMatchObject({ status: "pending", inviterUserId: null, delivery: { status: "queued" } });
+    // Captured with the invitation (ADR 0054).
+    expect(native).toMatchObject({ status: "pending", inviterUserId: null, delivery: { status: "sent", attempts: 1 } });
   });
 
   it("defaults expires_in to three days and reads every unit", async () => {
