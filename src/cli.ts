@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import "dotenv/config";
 import { parseArgs } from "node:util";
+import { setFlagsFromString } from "node:v8";
 import { SCOPES, type Scope } from "./api-keys/scopes.js";
 import { loadConfig } from "./config.js";
 import { createUsher } from "./container.js";
@@ -17,11 +18,23 @@ const HELP = `usher <command>
 
 Configuration comes from the environment (and a .env file): see the README.`;
 
+/**
+ * The server's live heap is small (about 40 MB) and most of what it allocates dies young, so V8's
+ * default of letting the old generation grow to several times the live size after each full
+ * collection mostly holds garbage. Growing it by half instead keeps peak memory some 30 MB lower
+ * at the same throughput (ADR 0009). A flag given on the command line or in `NODE_OPTIONS` wins.
+ */
+function tightenHeapGrowth(): void {
+  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].some((arg) => arg.includes("heap-growing-percent"));
+  if (!given) setFlagsFromString("--heap-growing-percent=50");
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
   const config = loadConfig();
   switch (command) {
     case "serve": {
+      tightenHeapGrowth();
       const server = await startServer(config);
       const shutdown = (signal: string) => {
         server.usher.log.info({ signal }, "shutting down");
