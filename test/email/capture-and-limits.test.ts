@@ -35,6 +35,36 @@ describe.each(databaseKinds)("capture mailbox (%s)", (kind) => {
     expect(accept.status).toBe(200);
   });
 
+  it("queues an email it cannot render at create for the worker, which reports it", async () => {
+    // A stored template that no longer parses (written by hand, or before validation).
+    const row = await ctx.usher.db.selectFrom("tenants").select("settings").where("id", "=", ctx.tenantId).executeTakeFirstOrThrow();
+    const stored = JSON.parse(row.settings) as { templates?: Record<string, unknown> };
+    const broken = JSON.stringify({ ...stored, templates: { en: { subject: "{{#organizationName}} never closed" } } });
+    await ctx.usher.db.updateTable("tenants").set({ settings: broken }).where("id", "=", ctx.tenantId).execute();
+    // Settings are cached for a few seconds; this test does not wait for that.
+    (ctx.usher.settings as unknown as { cache: Map<string, unknown> }).cache.delete(ctx.tenantId);
+    try {
+      const email = uniqueEmail("unrendered");
+      const created = await ctx.api.post<InvitationBody>("/v1/invitations", { organizationId, email });
+      expect(created.status).toBe(201);
+      expect(created.body.delivery).toEqual({ status: "queued", attempts: 0, lastError: null });
+      const failed = await waitForDelivery(ctx.api, created.body.id, (d) => d.lastError !== null);
+      expect(failed).toMatchObject({ status: "queued", lastError: "internal_error" });
+      const box = await ctx.api.get<{ data: Captured[] }>(`/v1/mailbox?to=${encodeURIComponent(email)}`);
+      expect(box.body.data).toHaveLength(0);
+      const sent = await ctx.usher.db
+        .selectFrom("events")
+        .select("id")
+        .where("invitation_id", "=", created.body.id)
+        .where("type", "=", "invitation.email_sent")
+        .execute();
+      expect(sent).toHaveLength(0);
+    } finally {
+      await ctx.usher.db.updateTable("tenants").set({ settings: row.settings }).where("id", "=", ctx.tenantId).execute();
+      (ctx.usher.settings as unknown as { cache: Map<string, unknown> }).cache.delete(ctx.tenantId);
+    }
+  });
+
   it("does not count capture as a configured sender unless the tenant says so", async () => {
     const settings = await ctx.api.get<{ email: { senderConfigured: boolean } }>("/v1/settings");
     expect(settings.body.email.senderConfigured).toBe(false);
