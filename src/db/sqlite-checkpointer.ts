@@ -38,7 +38,7 @@ export class SqliteCheckpointer {
     options: CheckpointerOptions = {},
   ) {
     const modulePath = createRequire(import.meta.url).resolve("better-sqlite3");
-    const { intervalMs = 200, restartPages = 16_384, pauseLimitMs = 250, fallbackPages = 10_000 } = options;
+    const { intervalMs = 200, restartPages = 65_536, pauseLimitMs = 250, fallbackPages = 10_000 } = options;
     this.pauseLimitMs = pauseLimitMs;
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { modulePath, file, intervalMs, restartPages } });
     this.worker.unref();
