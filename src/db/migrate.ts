@@ -1,9 +1,11 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import * as initial from "./migrations/0001-initial.js";
+import * as openOutboxIndex from "./migrations/0002-open-outbox-index.js";
 
 /** Migrations are compiled in, so a built server needs no migration folder at run time. */
 const migrations: Record<string, Migration> = {
   "0001-initial": initial,
+  "0002-open-outbox-index": openOutboxIndex,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -18,6 +18,8 @@ export interface ClaimedMessage {
  * Claims up to `limit` due email messages: queued ones whose time has come and claims whose
  * lease ran out (their process died). `locked_until` doubles as the claim's fencing token: a
  * later claim always sets a later value, so only the current holder can complete the row.
+ * The `status in (…)` term is the condition of the partial index `outbox_due`, spelled as the
+ * index spells it so that SQLite's planner uses the index too.
  */
 export async function claimDueMessages(
   db: Db,
@@ -40,6 +42,7 @@ export async function claimDueMessages(
     where id in (
       select id from outbox
       where kind = 'email'
+        and status in ('queued', 'sending')
         and ((status = 'queued' and next_attempt_at <= ${now}) or (status = 'sending' and locked_until <= ${now}))
       order by next_attempt_at, id
       limit ${limit}
