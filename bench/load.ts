@@ -81,14 +81,23 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
     });
+    // A line can arrive split over two chunks: only whole lines are read.
+    let partial = "";
+    let ended = false;
     child.stderr.on("data", (chunk: Buffer) => {
-      for (const line of chunk.toString().split("\n")) {
+      const lines = (partial + chunk.toString()).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) {
         if (line === "measure") options.onMeasure?.();
-        else if (line === "end") options.onEnd?.();
-        else if (line) stderr += `${line}\n`;
+        else if (line === "end") {
+          ended = true;
+          options.onEnd?.();
+        } else if (line) stderr += `${line}\n`;
       }
     });
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    if (partial === "end" && !ended) options.onEnd?.();
+    else if (partial) stderr += partial;
     if (code !== 0) throw new Error(`loadgen exited with ${code}: ${stderr.trim()}`);
     const result = JSON.parse(stdout) as {
       requests: number;
