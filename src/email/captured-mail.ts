@@ -6,7 +6,7 @@ import { type NewEvent, SYSTEM_ACTOR } from "../events/event-service.js";
 import type { TenantSettings } from "../settings/settings.js";
 import type { MailContext } from "./delivery-queries.js";
 import { composeInvitationEmail } from "./mail-composer.js";
-import type { Outbox, SentInvitationEmail } from "./outbox.js";
+import { invitationEmailPayload, type Outbox, type SentInvitationEmail } from "./outbox.js";
 import type { MailAddress } from "./sender-address.js";
 import type { MailTransport, OutgoingMessage } from "./transport.js";
 
@@ -72,7 +72,7 @@ export class CapturedMail {
         id: sent.id,
         tenantId: row.tenant_id,
         invitationId: row.id,
-        payload: JSON.stringify({ invitationId: row.id, reason: "invitation" }),
+        payload: invitationEmailPayload(sent),
         attempts: 1,
         messageId: sent.messageId,
         createdAt: item.now,

@@ -19,6 +19,12 @@ export interface QueuedInvitationEmail {
   reason: InvitationEmailPayload["reason"];
 }
 
+/** The stored payload of an invitation email (what the worker reads back). */
+export function invitationEmailPayload(item: Pick<QueuedInvitationEmail, "invitationId" | "reason">): string {
+  const payload: InvitationEmailPayload = { invitationId: item.invitationId, reason: item.reason };
+  return JSON.stringify(payload);
+}
+
 /** A message with its ids already chosen (see `Outbox.newMessage`). */
 export interface SentInvitationEmail extends QueuedInvitationEmail {
   id: string;
@@ -100,14 +106,13 @@ export class Outbox {
   }
 
   private row(item: SentInvitationEmail, now: number, status: "queued" | "sent"): unknown[] {
-    const payload: InvitationEmailPayload = { invitationId: item.invitationId, reason: item.reason };
     const sent = status === "sent";
     return [
       item.id,
       item.tenantId,
       "email",
       item.invitationId,
-      JSON.stringify(payload),
+      invitationEmailPayload(item),
       status,
       sent ? 1 : 0,
       now,

@@ -97,10 +97,9 @@ export class InvitationWriter {
     for (const { job, row } of rows) {
       if (job.capture && job.common.sendEmail) items.push({ row, settings: job.settings, target: job.capture, now: job.now });
     }
-    const stored = new Set<string>();
-    if (items.length === 0) return { stored, events: [] as NewEvent[] };
+    if (items.length === 0) return { stored: new Set<string>(), events: [] as NewEvent[] };
     const { events, unrendered } = await this.deps.captured.store(trx, items, names);
-    for (const item of items) stored.add(item.row.id);
+    const stored = new Set(items.map((item) => item.row.id));
     for (const { row } of unrendered) {
       stored.delete(row.id);
       row.delivery_status = "queued";
