@@ -170,7 +170,7 @@ async function acceptScenario(label: string, databaseUrl?: string): Promise<Row>
       const tokens: string[] = [];
       for (let i = 0; i < 10; i++) {
         const org = await call<{ id: string }>(`${server.url}/v1/organizations`, "POST", { name: `Accept ${i}` });
-        tokens.push(...(await seedInvitations(server, org.id, 6_000)));
+        tokens.push(...(await seedInvitations(server, org.id, 15_000)));
       }
       return tokens;
     },

@@ -67,7 +67,7 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
   const organizations = new OrganizationService(db, clock, ids, events);
   const roles = new RoleService(db, clock, ids, events);
   const users = new UserService(db, clock, ids, events);
-  const members = new MemberService(db, clock, roles, events);
+  const members = new MemberService(db, database.kind, clock, roles, events);
   const outbox = new Outbox(clock, ids, database.kind, new URL(config.publicUrl).hostname);
   const capture = new CaptureTransport(db, database.kind, clock, ids);
   const transports = new TransportRegistry({ settings, box, capture, serverSmtpUrl: config.smtpUrl, publicUrl: config.publicUrl });
@@ -89,7 +89,20 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
     limits,
     publicUrl: config.publicUrl,
   });
-  const lifecycle = new LifecycleService({ db, clock, box, events, settings, outbox, limits, users, members, invitations, roles });
+  const lifecycle = new LifecycleService({
+    db,
+    kind: database.kind,
+    clock,
+    box,
+    events,
+    settings,
+    outbox,
+    limits,
+    users,
+    members,
+    invitations,
+    roles,
+  });
   const invitationTokens = new InvitationTokenService({ db, clock, box, events, settings, invitations });
   const idempotency = new IdempotencyService(db, clock);
   const mailbox = new MailboxService(db);

@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely, type UpdateObject } from "kysely";
+import { CompiledQuery, type Kysely, sql, type UpdateObject } from "kysely";
 import { decodeCursor } from "../core/pagination.js";
 import { type InsertSpec, insertRows, placeholders } from "../db/bulk.js";
 import type { DatabaseKind } from "../db/database.js";
@@ -209,6 +209,32 @@ export async function transitionPending(
     .where("expires_at", ">", now)
     .returningAll()
     .executeTakeFirst();
+}
+
+/**
+ * Accepts several invitations at once: `transitionPending` to `accepted` for each, each with
+ * its own user, in one conditional update. Rows that were no longer pending and unexpired are
+ * missing from the answer. The claims are joined as a derived table, so that each row is found
+ * by its primary key: with `id in (...)`, PostgreSQL without fresh statistics may AND the key
+ * with the pending-expiry index and read every pending invitation.
+ */
+export async function acceptPending(
+  db: Q,
+  claims: ReadonlyArray<{ tenantId: string; id: string; userId: string }>,
+  now: number,
+): Promise<InvitationRow[]> {
+  if (claims.length === 0) return [];
+  const values = sql.join(
+    claims.map((c) => sql`select ${c.id} as claim_id, ${c.tenantId} as claim_tenant_id, ${c.userId} as claim_user_id`),
+    sql` union all `,
+  );
+  const result = await sql<InvitationRow>`update "invitations" set "status" = 'accepted', "accepted_at" = ${now}, "updated_at" = ${now},
+    "accepted_user_id" = "claims"."claim_user_id"
+    from (${values}) as "claims"
+    where "invitations"."id" = "claims"."claim_id" and "invitations"."tenant_id" = "claims"."claim_tenant_id"
+      and "invitations"."status" = 'pending' and "invitations"."expires_at" > ${now}
+    returning ${sql.join(INVITATION_COLUMNS.map((c) => sql.ref(c)))}`.execute(db);
+  return result.rows;
 }
 
 export interface InvitationFilter {

@@ -3,7 +3,8 @@ import { CappedCounts } from "../core/capped-counts.js";
 import type { Clock } from "../core/clock.js";
 import type { SecretBox } from "../core/crypto.js";
 import { AppError, validationError } from "../core/errors.js";
-import type { Db } from "../db/database.js";
+import type { DatabaseKind, Db } from "../db/database.js";
+import { GroupCommit } from "../db/group-commit.js";
 import type { InvitationRow } from "../db/schema.js";
 import type { Outbox } from "../email/outbox.js";
 import type { Actor, EventService } from "../events/event-service.js";
@@ -12,6 +13,7 @@ import type { MemberService, Membership } from "../members/member-service.js";
 import type { RoleService } from "../roles/role-service.js";
 import { isHttpUrl, isLocale, type SettingsService } from "../settings/settings-service.js";
 import type { User, UserService } from "../users/user-service.js";
+import { type AcceptJob, writeAcceptGroup } from "./accept-group.js";
 import { effectiveStatus, type Invitation, toInvitation } from "./invitation.js";
 import * as q from "./invitation-queries.js";
 import type { InvitationService } from "./invitation-service.js";
@@ -42,6 +44,7 @@ export interface ResendOptions {
 
 export interface LifecycleDeps {
   db: Db;
+  kind: DatabaseKind;
   clock: Clock;
   box: SecretBox;
   events: EventService;
@@ -53,6 +56,11 @@ export interface LifecycleDeps {
   invitations: InvitationService;
   roles: RoleService;
 }
+
+const ACCEPT_GROUP_LIMITS = {
+  sqlite: { maxItems: 100, concurrency: 1 },
+  postgres: { maxItems: 100, concurrency: 4 },
+} as const;
 
 /** What may change on a pending invitation; absent fields stay as they are. */
 export interface InvitationChanges {
@@ -67,8 +75,21 @@ export interface InvitationChanges {
 export class LifecycleService {
   /** Members per organization, counted in full only when needed (ADR 0005). */
   private readonly memberCounts = new CappedCounts();
+  private readonly accepts: GroupCommit<AcceptJob>;
 
-  constructor(private readonly deps: LifecycleDeps) {}
+  constructor(private readonly deps: LifecycleDeps) {
+    this.accepts = new GroupCommit(
+      (jobs) => this.writeAccepts(jobs),
+      ACCEPT_GROUP_LIMITS[deps.kind],
+      // One person per group: their user and memberships are written by one acceptance only.
+      (job) => `${job.row.tenant_id}\u0000${job.row.email}`,
+    );
+  }
+
+  /** How acceptances were grouped so far (ADR 0010). */
+  get groupStats(): Readonly<{ groups: number; items: number; largest: number }> {
+    return this.accepts.stats;
+  }
 
   async revoke(tenantId: string, actor: Actor, id: string): Promise<Invitation> {
     const now = this.deps.clock.now();
@@ -237,8 +258,8 @@ export class LifecycleService {
   }
 
   /**
-   * The acceptance transaction: the conditional claim first, then the membership re-check,
-   * the member limit and the membership with the roles that still exist.
+   * Accepts the invitation for this user, or for the user with the invited email (created if
+   * there is none). Acceptances that wait at the same time are written together (ADR 0010).
    */
   async accept(row: InvitationRow, knownUser: User | null, actor: Actor, name: string | null = null): Promise<AcceptResult> {
     const tenantId = row.tenant_id;
@@ -246,12 +267,45 @@ export class LifecycleService {
     const now = this.deps.clock.now();
     const memberLimit = settings.limits.membersPerOrganization;
     const countKey = `${tenantId}:${row.organization_id}`;
-    const known = this.memberCounts.peek(countKey, now, memberLimit, 1);
-    const result = await this.deps.db.transaction().execute(async (trx) => {
-      let user = knownUser;
+    const job: AcceptJob = {
+      row,
+      knownUser,
+      actor,
+      name,
+      memberLimit,
+      knownMembers: this.memberCounts.peek(countKey, now, memberLimit, 1),
+    };
+    await this.accepts.submit(job);
+    const outcome = job.outcome;
+    if (!outcome) throw new Error("an acceptance committed without its outcome");
+    if (memberLimit > 0) this.memberCounts.record(countKey, outcome.members + 1, outcome.counted ? now : undefined);
+    // The claimed row is the invitation as committed: nothing else changes it in the transaction.
+    const invitation = toInvitation(outcome.claimed, this.deps.invitations.viewContext(settings, now));
+    return { invitation, membership: outcome.membership, user: outcome.user, redirectUrl: row.redirect_url };
+  }
+
+  /** A group of one is written alone; a larger group together, or each alone if it cannot be. */
+  private async writeAccepts(jobs: AcceptJob[]): Promise<void> {
+    for (const job of jobs) job.outcome = undefined;
+    const [only] = jobs;
+    if (jobs.length === 1 && only) return this.acceptAlone(only);
+    await this.deps.db.transaction().execute((trx) => writeAcceptGroup(trx, this.deps, jobs));
+  }
+
+  /**
+   * The acceptance transaction: the conditional claim first, then the membership re-check,
+   * the member limit and the membership with the roles that still exist.
+   */
+  private async acceptAlone(job: AcceptJob): Promise<void> {
+    const { row, actor, memberLimit } = job;
+    const tenantId = row.tenant_id;
+    const now = this.deps.clock.now();
+    const known = job.knownMembers;
+    job.outcome = await this.deps.db.transaction().execute(async (trx) => {
+      let user = job.knownUser;
       let userCreated = false;
       if (!user) {
-        const found = await this.deps.users.findOrCreateByEmail(trx, tenantId, row.email, name);
+        const found = await this.deps.users.findOrCreateByEmail(trx, tenantId, row.email, job.name);
         user = found.user;
         userCreated = found.created;
       }
@@ -261,6 +315,7 @@ export class LifecycleService {
         accepted_user_id: user.id,
       });
       if (!claimed) return this.explainNotPending(trx, tenantId, row.id, now);
+      if (known === undefined && memberLimit > 0) await this.deps.members.lockForCount(trx, row.organization_id);
       const check = await this.deps.members.joinCheck(trx, tenantId, row.organization_id, user.id, known === undefined ? memberLimit : 0);
       if (check.member) throw new AppError("invitee_already_member", { detail: "the invitee is already a member of the organization" });
       const members = known ?? check.members;
@@ -271,7 +326,7 @@ export class LifecycleService {
           retryAfter: 3600,
         });
       }
-      const wanted = JSON.parse(row.role_ids) as string[];
+      const wanted = JSON.parse(claimed.role_ids) as string[];
       const existing =
         wanted.length === 0
           ? []
@@ -285,22 +340,20 @@ export class LifecycleService {
         user.id,
         wanted.filter((id) => existing.includes(id)),
       );
-      const accepted = {
-        organizationId: row.organization_id,
-        invitationId: row.id,
-        userId: user.id,
-        data: { roleIds: membership.roleIds },
-      };
       await this.deps.events.recordAll(trx, [
         ...(userCreated ? [{ tenantId, actor, type: "user.created", userId: user.id }] : []),
-        { tenantId, actor, type: "invitation.accepted", ...accepted },
+        {
+          tenantId,
+          actor,
+          type: "invitation.accepted",
+          organizationId: row.organization_id,
+          invitationId: row.id,
+          userId: user.id,
+          data: { roleIds: membership.roleIds },
+        },
       ]);
-      return { user, membership, claimed, members };
+      return { user, membership, claimed, members, counted: known === undefined };
     });
-    if (memberLimit > 0) this.memberCounts.record(countKey, result.members + 1, known === undefined ? now : undefined);
-    // The claimed row is the invitation as committed: nothing else changes it in the transaction.
-    const invitation = toInvitation(result.claimed, this.deps.invitations.viewContext(settings, now));
-    return { invitation, membership: result.membership, user: result.user, redirectUrl: row.redirect_url };
   }
 
   private async roleNames(row: InvitationRow) {

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import type { Clock } from "../core/clock.js";
 import { AppError } from "../core/errors.js";
-import type { Db } from "../db/database.js";
+import type { DatabaseKind, Db } from "../db/database.js";
 import type { Database } from "../db/schema.js";
 import type { Actor, EventService } from "../events/event-service.js";
 import type { RoleService } from "../roles/role-service.js";
@@ -22,10 +22,22 @@ export interface Member extends Membership {
 export class MemberService {
   constructor(
     private readonly db: Db,
+    private readonly kind: DatabaseKind,
     private readonly clock: Clock,
     private readonly roles: RoleService,
     private readonly events: EventService,
   ) {}
+
+  /**
+   * Before members are counted against the organization's limit: on PostgreSQL the
+   * organization's row is locked (`for no key update`, which inserts referencing it do not
+   * wait for), so that acceptances counting at the same time count one after the other and
+   * each sees the members the other added. SQLite's transactions run one at a time already.
+   */
+  async lockForCount(trx: Kysely<Database>, organizationId: string): Promise<void> {
+    if (this.kind !== "postgres") return;
+    await trx.selectFrom("organizations").select("id").where("id", "=", organizationId).forNoKeyUpdate().execute();
+  }
 
   /** Adds a membership with roles inside the caller's transaction (also used by acceptance). */
   async insert(
@@ -51,6 +63,59 @@ export class MemberService {
         .execute();
     }
     return { organizationId, userId, roleIds: unique, createdAt };
+  }
+
+  /**
+   * `insert` for several memberships, all of different (organization, user), in one statement
+   * per table. Answers undefined when any of them existed already: the caller's transaction is
+   * then to be rolled back, as `insert` would have refused that one.
+   */
+  async insertAll(
+    trx: Kysely<Database>,
+    wanted: ReadonlyArray<{ tenantId: string; organizationId: string; userId: string; roleIds: readonly string[] }>,
+  ): Promise<Membership[] | undefined> {
+    if (wanted.length === 0) return [];
+    const createdAt = this.clock.now();
+    const inserted = await trx
+      .insertInto("memberships")
+      .values(wanted.map((w) => ({ tenant_id: w.tenantId, organization_id: w.organizationId, user_id: w.userId, created_at: createdAt })))
+      .onConflict((oc) => oc.doNothing())
+      .returning("user_id")
+      .execute();
+    if (inserted.length !== wanted.length) return undefined;
+    const memberships = wanted.map((w) => ({
+      organizationId: w.organizationId,
+      userId: w.userId,
+      roleIds: [...new Set(w.roleIds)],
+      createdAt,
+    }));
+    const roleRows = wanted.flatMap((w, i) =>
+      (memberships[i]?.roleIds ?? []).map((roleId) => ({
+        tenant_id: w.tenantId,
+        organization_id: w.organizationId,
+        user_id: w.userId,
+        role_id: roleId,
+      })),
+    );
+    if (roleRows.length > 0) await trx.insertInto("membership_roles").values(roleRows).execute();
+    return memberships;
+  }
+
+  /** The organization's members, counted up to `cap` (no further: only the cap is compared). */
+  async countUpTo(db: Kysely<Database>, tenantId: string, organizationId: string, cap: number): Promise<number> {
+    const row = await db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom("memberships")
+          .select("user_id")
+          .where("tenant_id", "=", tenantId)
+          .where("organization_id", "=", organizationId)
+          .limit(cap)
+          .as("m"),
+      )
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   async add(tenantId: string, actor: Actor, organizationId: string, input: { userId: string; roleIds?: string[] }) {

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Clock } from "../core/clock.js";
 import { isValidEmail, normalizeEmail } from "../core/email-address.js";
 import { AppError, validationError } from "../core/errors.js";
+import { groupBy } from "../core/group-by.js";
 import type { IdGenerator } from "../core/ids.js";
 import { decodeCursor, type Page, toPage } from "../core/pagination.js";
 import type { Db } from "../db/database.js";
@@ -46,10 +47,6 @@ export class UserService {
   }
 
   /**
-   * The user with this email, created just in time when there is none (an invitee accepting
-   * without an account). Safe under concurrency: the unique index picks one row.
-   */
-  /**
    * The user with this email, made if there is none. The insert comes first: an invitee who
    * accepts usually has no account yet, and a conflict (an existing user, or one created
    * concurrently) falls back to reading it.
@@ -72,6 +69,50 @@ export class UserService {
     const existing = await this.findByEmail(trx, tenantId, email);
     if (!existing) throw new Error("user vanished between conflict and read");
     return { user: existing, created: false };
+  }
+
+  /**
+   * `findOrCreateByEmail` for several (tenant, email) pairs, all different, in one insert and at
+   * most one read: answers each pair's user in order, or undefined for a pair whose user is
+   * neither inserted nor found (created concurrently and not yet visible), which the caller
+   * treats as a conflict.
+   */
+  async findOrCreateAllByEmail(
+    trx: Kysely<Database>,
+    wanted: ReadonlyArray<{ tenantId: string; email: string; name: string | null }>,
+  ): Promise<Array<{ user: User; created: boolean } | undefined>> {
+    if (wanted.length === 0) return [];
+    const now = this.clock.now();
+    const rows: UserRow[] = wanted.map((w) => ({
+      id: this.newId("usr"),
+      tenant_id: w.tenantId,
+      email: normalizeEmail(w.email),
+      name: w.name,
+      created_at: now,
+    }));
+    const inserted = new Set(
+      (
+        await trx
+          .insertInto("users")
+          .values(rows)
+          .onConflict((oc) => oc.doNothing())
+          .returning("id")
+          .execute()
+      ).map((r) => r.id),
+    );
+    const missing = rows.filter((row) => !inserted.has(row.id));
+    const existing = new Map<string, User>();
+    // One read per tenant, by (tenant_id, email in ...): the unique index's own range.
+    for (const [tenantId, group] of groupBy(missing, (row) => row.tenant_id)) {
+      const emails = group.map((row) => row.email);
+      const found = await trx.selectFrom("users").selectAll().where("tenant_id", "=", tenantId).where("email", "in", emails).execute();
+      for (const row of found) existing.set(`${row.tenant_id}\u0000${row.email}`, toUser(row));
+    }
+    return rows.map((row) => {
+      if (inserted.has(row.id)) return { user: toUser(row), created: true };
+      const user = existing.get(`${row.tenant_id}\u0000${row.email}`);
+      return user && { user, created: false };
+    });
   }
 
   async get(tenantId: string, id: string, db: Kysely<Database> = this.db): Promise<User> {

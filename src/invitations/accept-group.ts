@@ -1,0 +1,154 @@
+import type { Clock } from "../core/clock.js";
+import { groupBy } from "../core/group-by.js";
+import type { Db } from "../db/database.js";
+import type { InvitationRow } from "../db/schema.js";
+import type { Actor, EventService, NewEvent } from "../events/event-service.js";
+import type { MemberService, Membership } from "../members/member-service.js";
+import type { User, UserService } from "../users/user-service.js";
+import * as q from "./invitation-queries.js";
+
+/** One acceptance waiting to be written (ADR 0010). */
+export interface AcceptJob {
+  row: InvitationRow;
+  knownUser: User | null;
+  actor: Actor;
+  name: string | null;
+  memberLimit: number;
+  /** The organization's members before this acceptance, when known without counting (ADR 0005). */
+  knownMembers: number | undefined;
+  outcome?: AcceptOutcome;
+}
+
+export interface AcceptOutcome {
+  user: User;
+  membership: Membership;
+  /** The invitation as committed. */
+  claimed: InvitationRow;
+  /** Members before this one joined. */
+  members: number;
+  /** Whether `members` was counted in the database (rather than known). */
+  counted: boolean;
+}
+
+/**
+ * Something the group cannot write as a whole: an invitation no longer pending, a membership
+ * that exists, a member limit reached, a user created concurrently. The group's transaction
+ * is rolled back and each acceptance is written again alone, which answers it exactly.
+ */
+export class AcceptGroupConflict extends Error {
+  constructor(reason: string) {
+    super(`acceptance group rolled back: ${reason}`);
+  }
+}
+
+export interface AcceptGroupDeps {
+  clock: Clock;
+  users: UserService;
+  members: MemberService;
+  events: EventService;
+}
+
+/**
+ * Writes several acceptances, all of different (tenant, email), in the caller's transaction
+ * with one statement per step instead of one per acceptance: users found or created, member
+ * limits checked, invitations claimed, memberships with their roles inserted, events recorded.
+ * It only ever writes a group in which every acceptance succeeds; anything else throws
+ * `AcceptGroupConflict`.
+ */
+export async function writeAcceptGroup(trx: Db, deps: AcceptGroupDeps, jobs: readonly AcceptJob[]): Promise<void> {
+  const now = deps.clock.now();
+  const needUser = jobs.filter((job) => job.knownUser === null);
+  const found = await deps.users.findOrCreateAllByEmail(
+    trx,
+    needUser.map((job) => ({ tenantId: job.row.tenant_id, email: job.row.email, name: job.name })),
+  );
+  const users = new Map<AcceptJob, { user: User; created: boolean }>();
+  needUser.forEach((job, i) => {
+    const result = found[i];
+    if (!result) throw new AcceptGroupConflict("a user was created concurrently");
+    users.set(job, result);
+  });
+  for (const job of jobs) if (job.knownUser) users.set(job, { user: job.knownUser, created: false });
+  const userOf = (job: AcceptJob) => users.get(job) ?? unreachable();
+
+  const before = await membersBefore(trx, deps.members, jobs);
+
+  const claims = await q.acceptPending(
+    trx,
+    jobs.map((job) => ({ tenantId: job.row.tenant_id, id: job.row.id, userId: userOf(job).user.id })),
+    now,
+  );
+  if (claims.length !== jobs.length) throw new AcceptGroupConflict("an invitation is no longer pending");
+  const claimed = new Map(claims.map((row) => [row.id, row]));
+  const claimOf = (job: AcceptJob) => claimed.get(job.row.id) ?? unreachable();
+
+  const wanted = jobs.map((job) => JSON.parse(claimOf(job).role_ids) as string[]);
+  const roleIds = [...new Set(wanted.flat())];
+  const existing = new Set(
+    roleIds.length === 0
+      ? []
+      : (await trx.selectFrom("roles").select(["tenant_id", "id"]).where("id", "in", roleIds).execute()).map(
+          (r) => `${r.tenant_id}:${r.id}`,
+        ),
+  );
+  const memberships = await deps.members.insertAll(
+    trx,
+    jobs.map((job, i) => ({
+      tenantId: job.row.tenant_id,
+      organizationId: job.row.organization_id,
+      userId: userOf(job).user.id,
+      roleIds: (wanted[i] ?? []).filter((id) => existing.has(`${job.row.tenant_id}:${id}`)),
+    })),
+  );
+  if (!memberships) throw new AcceptGroupConflict("a membership exists already");
+
+  const events: NewEvent[] = [];
+  jobs.forEach((job, i) => {
+    const { user, created } = userOf(job);
+    const membership = memberships[i] ?? unreachable();
+    const tenantId = job.row.tenant_id;
+    if (created) events.push({ tenantId, actor: job.actor, type: "user.created", userId: user.id });
+    events.push({
+      tenantId,
+      actor: job.actor,
+      type: "invitation.accepted",
+      organizationId: job.row.organization_id,
+      invitationId: job.row.id,
+      userId: user.id,
+      data: { roleIds: membership.roleIds },
+    });
+    const { members, counted } = before.get(job) ?? { members: 0, counted: false };
+    job.outcome = { user, membership, claimed: claimOf(job), members, counted };
+  });
+  await deps.events.recordAll(trx, events);
+}
+
+/**
+ * Members of each organization before each of its acceptances joins, in queue order; throws
+ * when one would pass the organization's limit (written alone, it gets the limit's error).
+ */
+async function membersBefore(trx: Db, members: MemberService, jobs: readonly AcceptJob[]) {
+  const before = new Map<AcceptJob, { members: number; counted: boolean }>();
+  const limited = jobs.filter((job) => job.memberLimit > 0);
+  // Organizations in id order, so that two groups lock them in the same order.
+  const byOrganization = [...groupBy(limited, (job) => job.row.organization_id)].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+  for (const [, group] of byOrganization) {
+    const first = group[0] ?? unreachable();
+    const known = group.every((job) => job.knownMembers !== undefined);
+    const limit = Math.min(...group.map((job) => job.memberLimit));
+    let base = Math.max(...group.map((job) => job.knownMembers ?? 0));
+    if (!known) {
+      await members.lockForCount(trx, first.row.organization_id);
+      base = await members.countUpTo(trx, first.row.tenant_id, first.row.organization_id, limit);
+    }
+    group.forEach((job, i) => {
+      if (base + i >= limit) throw new AcceptGroupConflict("an organization's member limit is reached");
+      before.set(job, { members: base + i, counted: !known });
+    });
+  }
+  return before;
+}
+
+function unreachable(): never {
+  throw new Error("acceptance group: a job lost its row");
+}
