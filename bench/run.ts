@@ -44,6 +44,7 @@ async function measure(
   let cpuBefore = 0;
   let cpuAfter = 0;
   let peakRss = 0;
+  let ended: string | undefined;
   const result = await runLoad({
     url: server.url,
     connections: CONNECTIONS,
@@ -56,11 +57,14 @@ async function measure(
       cpuBefore = server.cpuMs();
     },
     onEnd: () => {
+      ended = server.exitReason();
+      if (ended !== undefined) return;
       cpuAfter = server.cpuMs();
       peakRss = server.peakRssMb();
     },
   });
   const notes = [
+    ...(ended !== undefined ? [`server ended during the run (${ended}): CPU and RSS not measured`] : []),
     ...(result.bad > 0 ? [`${result.bad} non-2xx/errors`] : []),
     ...(result.wrapped > 0 && !repeats ? ["requests repeated"] : []),
   ];
@@ -69,7 +73,7 @@ async function measure(
     rps: result.rps,
     p50: result.p50,
     p99: result.p99,
-    cpuMsPerRequest: result.requests > 0 ? (cpuAfter - cpuBefore) / result.requests : 0,
+    cpuMsPerRequest: result.requests > 0 && ended === undefined ? (cpuAfter - cpuBefore) / result.requests : 0,
     peakRssMb: peakRss,
     ...(notes.length > 0 && { note: notes.join(", ") }),
   };

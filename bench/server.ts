@@ -15,6 +15,8 @@ export interface BenchServer {
   peakRssMb(): number;
   /** Starts a new peak-RSS measurement (Linux: clear_refs 5 resets VmHWM). */
   resetPeakRss(): void;
+  /** How the process ended, if it has: a run that outlived its server is not to be trusted. */
+  exitReason(): string | undefined;
   /** Stops the process; `keepData` leaves the SQLite folder for a next process. */
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
@@ -81,9 +83,11 @@ async function startOnce(options: StartOptions): Promise<BenchServer> {
     },
   );
   let exited = false;
+  let exitReason: string | undefined;
   const exit = new Promise<void>((resolve) =>
-    child.once("exit", () => {
+    child.once("exit", (code, signal) => {
       exited = true;
+      exitReason = signal ? `signal ${signal}` : `code ${code}`;
       resolve();
     }),
   );
@@ -111,6 +115,8 @@ async function startOnce(options: StartOptions): Promise<BenchServer> {
     pid,
     dataDir,
     cpuMs: () => ticks() * 10,
+    // A process that is exiting (a zombie until reaped) has no memory figures left.
+    exitReason: () => exitReason ?? (/VmHWM:/.test(readFileSync(`/proc/${pid}/status`, "utf8")) ? undefined : "exiting"),
     resetPeakRss: () => {
       try {
         writeFileSync(`/proc/${pid}/clear_refs`, "5");
