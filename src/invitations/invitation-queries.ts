@@ -185,8 +185,15 @@ export async function findInvitation(db: Q, tenantId: string, id: string): Promi
   return db.selectFrom("invitations").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id).executeTakeFirst();
 }
 
-export async function findInvitationByTokenHash(db: Q, tokenHash: string): Promise<InvitationRow | undefined> {
-  return db.selectFrom("invitations").selectAll().where("token_hash", "=", tokenHash).executeTakeFirst();
+/** Invitations by the keyed hashes of their tokens. */
+export async function findInvitationsByTokenHash(db: Q, tokenHashes: readonly string[]): Promise<Map<string, InvitationRow>> {
+  if (tokenHashes.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("invitations")
+    .selectAll()
+    .where("token_hash", "in", [...tokenHashes])
+    .execute();
+  return new Map(rows.map((row) => [row.token_hash, row]));
 }
 
 /**

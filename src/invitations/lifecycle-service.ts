@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { BatchedLookup } from "../core/batched-lookup.js";
 import { CappedCounts } from "../core/capped-counts.js";
 import type { Clock } from "../core/clock.js";
 import type { SecretBox } from "../core/crypto.js";
@@ -76,8 +77,11 @@ export class LifecycleService {
   /** Members per organization, counted in full only when needed (ADR 0005). */
   private readonly memberCounts = new CappedCounts();
   private readonly accepts: GroupCommit<AcceptJob>;
+  /** Token lookups of the same turn in one query. */
+  private readonly tokenLookups: BatchedLookup<InvitationRow>;
 
   constructor(private readonly deps: LifecycleDeps) {
+    this.tokenLookups = new BatchedLookup((hashes) => q.findInvitationsByTokenHash(deps.db, hashes));
     this.accepts = new GroupCommit(
       (jobs) => this.writeAccepts(jobs),
       ACCEPT_GROUP_LIMITS[deps.kind],
@@ -246,10 +250,7 @@ export class LifecycleService {
   /** Looks a token up by its keyed hash; a miss is a failed attempt for this address. */
   async findByToken(token: string, address: string): Promise<InvitationRow> {
     await this.deps.limits.requireTokenAttemptsLeft(address);
-    const row =
-      token.length >= 20 && token.length <= 128
-        ? await q.findInvitationByTokenHash(this.deps.db, this.deps.box.lookupHash(token))
-        : undefined;
+    const row = token.length >= 20 && token.length <= 128 ? await this.tokenLookups.load(this.deps.box.lookupHash(token)) : undefined;
     if (!row) {
       await this.deps.limits.recordFailedTokenAttempt(address);
       throw new AppError("invitation_not_found", { detail: "no invitation matches this token" });
