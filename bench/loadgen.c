@@ -237,6 +237,9 @@ int main(int argc, char **argv) {
       }
     }
   }
+  // Every connection may finish in the batch that crosses the end of the window (a server
+  // that paused with all requests in flight), leaving the loop before the line above.
+  if (!closed) fprintf(stderr, "end\n");
   qsort(latencies, latency_count, sizeof(double), compare);
   printf("{\"requests\":%zu,\"rps\":%.1f,\"p50\":%.2f,\"p90\":%.2f,\"p99\":%.2f,\"max\":%.2f,\"non2xx\":%zu,\"errors\":%zu,\"wrapped\":%zu}\n",
          completed, completed / (seconds / 1000), percentile(50), percentile(90), percentile(99), percentile(100), non2xx, errors, wrapped);
