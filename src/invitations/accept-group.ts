@@ -106,21 +106,28 @@ export async function writeAcceptGroup(trx: Db, deps: AcceptGroupDeps, jobs: rea
   jobs.forEach((job, i) => {
     const { user, created } = userOf(job);
     const membership = memberships[i] ?? unreachable();
-    const tenantId = job.row.tenant_id;
-    if (created) events.push({ tenantId, actor: job.actor, type: "user.created", userId: user.id });
-    events.push({
-      tenantId,
-      actor: job.actor,
-      type: "invitation.accepted",
-      organizationId: job.row.organization_id,
-      invitationId: job.row.id,
-      userId: user.id,
-      data: { roleIds: membership.roleIds },
-    });
+    events.push(...acceptanceEvents(job.row, job.actor, user, created, membership));
     const { members, counted } = before.get(job) ?? { members: 0, counted: false };
     job.outcome = { user, membership, claimed: claimOf(job), members, counted };
   });
   await deps.events.recordAll(trx, events);
+}
+
+/** What an acceptance records: the user made for it, if any, and the acceptance itself. */
+export function acceptanceEvents(row: InvitationRow, actor: Actor, user: User, userCreated: boolean, membership: Membership): NewEvent[] {
+  const tenantId = row.tenant_id;
+  return [
+    ...(userCreated ? [{ tenantId, actor, type: "user.created", userId: user.id }] : []),
+    {
+      tenantId,
+      actor,
+      type: "invitation.accepted",
+      organizationId: row.organization_id,
+      invitationId: row.id,
+      userId: user.id,
+      data: { roleIds: membership.roleIds },
+    },
+  ];
 }
 
 /**

@@ -14,7 +14,7 @@ import type { MemberService, Membership } from "../members/member-service.js";
 import type { RoleService } from "../roles/role-service.js";
 import { isHttpUrl, isLocale, type SettingsService } from "../settings/settings-service.js";
 import type { User, UserService } from "../users/user-service.js";
-import { type AcceptJob, writeAcceptGroup } from "./accept-group.js";
+import { type AcceptJob, acceptanceEvents, writeAcceptGroup } from "./accept-group.js";
 import { effectiveStatus, type Invitation, toInvitation } from "./invitation.js";
 import * as q from "./invitation-queries.js";
 import type { InvitationService } from "./invitation-service.js";
@@ -341,18 +341,7 @@ export class LifecycleService {
         user.id,
         wanted.filter((id) => existing.includes(id)),
       );
-      await this.deps.events.recordAll(trx, [
-        ...(userCreated ? [{ tenantId, actor, type: "user.created", userId: user.id }] : []),
-        {
-          tenantId,
-          actor,
-          type: "invitation.accepted",
-          organizationId: row.organization_id,
-          invitationId: row.id,
-          userId: user.id,
-          data: { roleIds: membership.roleIds },
-        },
-      ]);
+      await this.deps.events.recordAll(trx, acceptanceEvents(row, actor, user, userCreated, membership));
       return { user, membership, claimed, members, counted: known === undefined };
     });
   }

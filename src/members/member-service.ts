@@ -1,4 +1,4 @@
-import { type Kysely, sql } from "kysely";
+import { type ExpressionBuilder, type Kysely, sql } from "kysely";
 import type { Clock } from "../core/clock.js";
 import { AppError } from "../core/errors.js";
 import type { DatabaseKind, Db } from "../db/database.js";
@@ -104,15 +104,7 @@ export class MemberService {
   /** The organization's members, counted up to `cap` (no further: only the cap is compared). */
   async countUpTo(db: Kysely<Database>, tenantId: string, organizationId: string, cap: number): Promise<number> {
     const row = await db
-      .selectFrom((eb) =>
-        eb
-          .selectFrom("memberships")
-          .select("user_id")
-          .where("tenant_id", "=", tenantId)
-          .where("organization_id", "=", organizationId)
-          .limit(cap)
-          .as("m"),
-      )
+      .selectFrom((eb) => membershipsUpTo(eb, tenantId, organizationId, cap))
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();
     return Number(row.n);
@@ -196,15 +188,7 @@ export class MemberService {
         cap <= 0
           ? sql<number>`0`.as("members")
           : eb
-              .selectFrom(
-                eb
-                  .selectFrom("memberships")
-                  .select("user_id")
-                  .where("tenant_id", "=", tenantId)
-                  .where("organization_id", "=", organizationId)
-                  .limit(cap)
-                  .as("m"),
-              )
+              .selectFrom(membershipsUpTo(eb, tenantId, organizationId, cap))
               .select((m) => m.fn.countAll<number>().as("n"))
               .as("members"),
       ])
@@ -260,4 +244,15 @@ export class MemberService {
     if (!row) throw new AppError("member_not_found", { detail: `user ${userId} is not a member` });
     return row;
   }
+}
+
+/** The organization's memberships, no more than `cap` of them: counts compare with the cap only. */
+function membershipsUpTo(eb: ExpressionBuilder<Database, never>, tenantId: string, organizationId: string, cap: number) {
+  return eb
+    .selectFrom("memberships")
+    .select("user_id")
+    .where("tenant_id", "=", tenantId)
+    .where("organization_id", "=", organizationId)
+    .limit(cap)
+    .as("m");
 }
