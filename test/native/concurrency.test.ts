@@ -88,6 +88,48 @@ describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
     }
   });
 
+  it("bursts of acceptances racing revokes and each other: one outcome per invitation, rows to match", async () => {
+    const anonymous = client(ctx.app, null);
+    const invitations = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        api.post<{ acceptUrl: string; id: string }>("/v1/invitations", {
+          organizationId: org.organizationId,
+          email: uniqueEmail("burst"),
+          roleIds: [org.roleId],
+        }),
+      ),
+    );
+    // Every token accepted twice (the two land in different groups in flight), half revoked too.
+    const before = { ...ctx.usher.lifecycle.groupStats };
+    const answers = await Promise.all(
+      invitations.map(async (inv, i) => {
+        const token = tokenOf(inv.body.acceptUrl);
+        const [first, second, revoke] = await Promise.all([
+          anonymous.post("/v1/public/invitations/accept", { token }),
+          anonymous.post("/v1/public/invitations/accept", { token }),
+          i % 2 === 0 ? api.post(`/v1/invitations/${inv.body.id}/revoke`) : Promise.resolve(undefined),
+        ]);
+        return { id: inv.body.id, statuses: [first.status, second.status], revoke: revoke?.status };
+      }),
+    );
+    const after = ctx.usher.lifecycle.groupStats;
+    expect(after.groups - before.groups).toBeLessThan(after.items - before.items);
+    for (const answer of answers) {
+      const accepted = answer.statuses.filter((s) => s === 200).length;
+      expect(answer.statuses.every((s) => s === 200 || s === 409)).toBe(true);
+      expect(accepted + (answer.revoke === 200 ? 1 : 0)).toBe(1);
+      const final = await api.get<{ status: string; acceptedUserId: string | null }>(`/v1/invitations/${answer.id}`);
+      expect(final.body.status).toBe(accepted === 1 ? "accepted" : "revoked");
+      const members = await ctx.usher.db
+        .selectFrom("memberships")
+        .select("user_id")
+        .where("organization_id", "=", org.organizationId)
+        .where("user_id", "=", final.body.acceptedUserId ?? "none")
+        .execute();
+      expect(members).toHaveLength(accepted);
+    }
+  });
+
   it("10 concurrent resends count 10 sends, none lost", async () => {
     await api.patch("/v1/settings", { limits: { sendsPerRecipientPer10Minutes: 0 } });
     try {
