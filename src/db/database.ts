@@ -47,7 +47,7 @@ export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
-  sqlite.pragma("cache_size = -16384");
+  sqlite.pragma("cache_size = -8192");
   sqlite.pragma("temp_store = memory");
   sqlite.pragma("wal_autocheckpoint = 10000");
   const gate = new ConnectionGate();
