@@ -47,22 +47,9 @@ export class MemberService {
     userId: string,
     roleIds: readonly string[],
   ): Promise<Membership> {
-    const createdAt = this.clock.now();
-    const inserted = await trx
-      .insertInto("memberships")
-      .values({ tenant_id: tenantId, organization_id: organizationId, user_id: userId, created_at: createdAt })
-      .onConflict((oc) => oc.doNothing())
-      .returning("user_id")
-      .executeTakeFirst();
-    if (!inserted) throw new AppError("member_already_exists", { detail: "the user is already a member" });
-    const unique = [...new Set(roleIds)];
-    if (unique.length > 0) {
-      await trx
-        .insertInto("membership_roles")
-        .values(unique.map((roleId) => ({ tenant_id: tenantId, organization_id: organizationId, user_id: userId, role_id: roleId })))
-        .execute();
-    }
-    return { organizationId, userId, roleIds: unique, createdAt };
+    const [membership] = (await this.insertAll(trx, [{ tenantId, organizationId, userId, roleIds }])) ?? [];
+    if (!membership) throw new AppError("member_already_exists", { detail: "the user is already a member" });
+    return membership;
   }
 
   /**

@@ -52,23 +52,9 @@ export class UserService {
    * concurrently) falls back to reading it.
    */
   async findOrCreateByEmail(trx: Kysely<Database>, tenantId: string, email: string, name: string | null) {
-    const row: UserRow = {
-      id: this.newId("usr"),
-      tenant_id: tenantId,
-      email: normalizeEmail(email),
-      name,
-      created_at: this.clock.now(),
-    };
-    const inserted = await trx
-      .insertInto("users")
-      .values(row)
-      .onConflict((oc) => oc.doNothing())
-      .returning("id")
-      .executeTakeFirst();
-    if (inserted) return { user: toUser(row), created: true };
-    const existing = await this.findByEmail(trx, tenantId, email);
-    if (!existing) throw new Error("user vanished between conflict and read");
-    return { user: existing, created: false };
+    const [found] = await this.findOrCreateAllByEmail(trx, [{ tenantId, email, name }]);
+    if (!found) throw new Error("user vanished between conflict and read");
+    return found;
   }
 
   /**
