@@ -1,11 +1,15 @@
 import { CompiledQuery } from "kysely";
 import type { DatabaseKind, Db } from "./database.js";
+import { rowBuilder } from "./rows.js";
 
 /**
  * Inserts for the write paths that run thousands of times a second, as plain SQL text built
  * once per shape: the query builder's cost per statement is larger than the insert's own on
- * SQLite. PostgreSQL gets one multi-row statement per chunk (one round trip); SQLite, where a
- * statement costs no round trip, runs one prepared single-row statement per row.
+ * SQLite. PostgreSQL gets one statement for all the rows, whatever their number: the rows are
+ * one JSON parameter that `json_populate_recordset` reads with the table's own column types, so
+ * the text never changes and runs as a prepared statement (postgres-pool.ts), where a
+ * multi-row `VALUES` list was a new text, parsed and planned anew, for every row count.
+ * SQLite, where a statement costs no round trip, runs one prepared single-row statement per row.
  */
 export interface InsertSpec {
   table: string;
@@ -14,8 +18,13 @@ export interface InsertSpec {
   tail?: string;
 }
 
-const texts = new Map<string, string>();
-const ROWS_PER_STATEMENT = { postgres: 500, sqlite: 1 } as const;
+interface Shape {
+  text: string;
+  /** PostgreSQL: the object of one row, keyed by column name. */
+  record: (values: unknown[]) => unknown;
+}
+
+const shapes = new Map<string, Shape>();
 
 export async function insertRows<R = Record<string, unknown>>(
   db: Db,
@@ -23,28 +32,34 @@ export async function insertRows<R = Record<string, unknown>>(
   spec: InsertSpec,
   rows: ReadonlyArray<readonly unknown[]>,
 ): Promise<R[]> {
+  if (rows.length === 0) return [];
+  const shape = shapeOf(kind, spec);
+  if (kind === "postgres") {
+    const records = JSON.stringify(rows.map((values) => shape.record(values as unknown[])));
+    return (await db.executeQuery<R>(CompiledQuery.raw(shape.text, [records]))).rows;
+  }
   const out: R[] = [];
-  const perStatement = ROWS_PER_STATEMENT[kind];
-  for (let i = 0; i < rows.length; i += perStatement) {
-    const chunk = rows.slice(i, i + perStatement);
-    const result = await db.executeQuery<R>(CompiledQuery.raw(insertText(kind, spec, chunk.length), chunk.flat()));
+  for (const values of rows) {
+    const result = await db.executeQuery<R>(CompiledQuery.raw(shape.text, values as unknown[]));
     for (const row of result.rows) out.push(row);
   }
   return out;
 }
 
-function insertText(kind: DatabaseKind, spec: InsertSpec, rowCount: number): string {
-  const key = `${kind}\u0000${spec.table}\u0000${spec.columns.join(",")}\u0000${spec.tail ?? ""}\u0000${rowCount}`;
-  let text = texts.get(key);
-  if (text === undefined) {
-    const width = spec.columns.length;
-    const tuples = Array.from({ length: rowCount }, (_, r) => `(${placeholders(kind, width, r * width + 1)})`);
+function shapeOf(kind: DatabaseKind, spec: InsertSpec): Shape {
+  const key = `${kind}\u0000${spec.table}\u0000${spec.columns.join(",")}\u0000${spec.tail ?? ""}`;
+  let shape = shapes.get(key);
+  if (shape === undefined) {
     const columns = spec.columns.map((c) => `"${c}"`).join(", ");
-    text = `insert into "${spec.table}" (${columns}) values ${tuples.join(", ")}${spec.tail ? ` ${spec.tail}` : ""}`;
-    if (texts.size > 2_000) texts.clear();
-    texts.set(key, text);
+    const source =
+      kind === "postgres"
+        ? `select ${columns} from json_populate_recordset(null::"${spec.table}", $1::json)`
+        : `values (${placeholders(kind, spec.columns.length)})`;
+    const text = `insert into "${spec.table}" (${columns}) ${source}${spec.tail ? ` ${spec.tail}` : ""}`;
+    shape = { text, record: rowBuilder(spec.columns) };
+    shapes.set(key, shape);
   }
-  return text;
+  return shape;
 }
 
 /** `?, ?, ?` or `$4, $5, $6`: placeholders for an IN list starting at parameter `first` (1-based). */

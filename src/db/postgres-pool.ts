@@ -3,6 +3,42 @@ import type pg from "pg";
 import { RowBuilders } from "./rows.js";
 
 /**
+ * Statements that run often are named prepared statements: PostgreSQL parses, analyses and
+ * plans an unnamed statement every time it runs, which was about a quarter of its CPU per
+ * create. A text is named once it has run `NAME_AFTER` times, and each connection prepares it
+ * at its first use. Names are capped, so that each connection holds a bounded set of plans
+ * whatever the shapes of the queries (lists of varying length are another text each).
+ */
+export class StatementNames {
+  private readonly names = new Map<string, string>();
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly most = 100,
+    private readonly after = 3,
+  ) {}
+
+  for(text: string): string | undefined {
+    const name = this.names.get(text);
+    if (name !== undefined || this.names.size >= this.most) return name;
+    const count = (this.seen.get(text) ?? 0) + 1;
+    if (count < this.after) {
+      if (this.seen.size >= 10 * this.most) this.seen.clear();
+      this.seen.set(text, count);
+      return undefined;
+    }
+    this.seen.delete(text);
+    const named = `usher_${this.names.size + 1}`;
+    this.names.set(text, named);
+    return named;
+  }
+
+  get size(): number {
+    return this.names.size;
+  }
+}
+
+/**
  * The pg pool as Kysely's dialect wants it, with rows read as arrays and turned into objects by
  * a function made once per column list (see rows.ts): a page of 50 invitations is a few
  * thousand values, and pg's own row objects are built key by key.
@@ -10,10 +46,13 @@ import { RowBuilders } from "./rows.js";
 export class ArrayRowPool implements PostgresPool {
   private readonly builders = new RowBuilders();
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly names = new StatementNames(),
+  ) {}
 
   async connect(): Promise<PostgresPoolClient> {
-    return new ArrayRowClient(await this.pool.connect(), this.builders);
+    return new ArrayRowClient(await this.pool.connect(), this.builders, this.names);
   }
 
   end(): Promise<void> {
@@ -25,6 +64,7 @@ class ArrayRowClient implements PostgresPoolClient {
   constructor(
     private readonly client: pg.PoolClient,
     private readonly builders: RowBuilders,
+    private readonly names: StatementNames,
   ) {}
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
@@ -38,7 +78,8 @@ class ArrayRowClient implements PostgresPoolClient {
   }
 
   private async arrays<R>(text: string, values: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> {
-    const result = await this.client.query<unknown[]>({ text, values: [...values], rowMode: "array" });
+    const name = this.names.for(text);
+    const result = await this.client.query<unknown[]>({ text, values: [...values], rowMode: "array", ...(name !== undefined && { name }) });
     const build = result.fields.length > 0 ? this.builders.for(result.fields.map((f) => f.name)) : undefined;
     return {
       command: result.command as PostgresQueryResult<R>["command"],

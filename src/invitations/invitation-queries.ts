@@ -38,23 +38,27 @@ export function memberKey(tenantId: string, organizationId: string, email: strin
 
 export async function precheckGroup(db: Q, kind: DatabaseKind, ask: GroupPrecheckAsk): Promise<GroupPrecheck> {
   const parts: string[] = [];
-  const params: string[] = [];
-  const list = (values: readonly string[]) => {
+  const params: unknown[] = [];
+  // `= any(array)` on PostgreSQL: one text whatever the lengths, so it runs prepared.
+  const oneOf = (values: readonly string[]) => {
+    if (kind === "postgres") {
+      params.push(values);
+      return `= any($${params.length}::text[])`;
+    }
     const text = placeholders(kind, values.length, params.length + 1);
     params.push(...values);
-    return text;
+    return `in (${text})`;
   };
   if (ask.organizationIds.length > 0) {
-    parts.push(`select 'o' as k, id, tenant_id, null as email, name from organizations where id in (${list(ask.organizationIds)})`);
+    parts.push(`select 'o' as k, id, tenant_id, null as email, name from organizations where id ${oneOf(ask.organizationIds)}`);
   }
-  if (ask.userIds.length > 0) parts.push(`select 'u' as k, id, tenant_id, email, name from users where id in (${list(ask.userIds)})`);
-  if (ask.roleIds.length > 0)
-    parts.push(`select 'r' as k, id, tenant_id, null as email, name from roles where id in (${list(ask.roleIds)})`);
+  if (ask.userIds.length > 0) parts.push(`select 'u' as k, id, tenant_id, email, name from users where id ${oneOf(ask.userIds)}`);
+  if (ask.roleIds.length > 0) parts.push(`select 'r' as k, id, tenant_id, null as email, name from roles where id ${oneOf(ask.roleIds)}`);
   if (ask.memberEmails.length > 0 && ask.organizationIds.length > 0) {
     parts.push(
       `select 'm' as k, m.organization_id as id, m.tenant_id, u.email, null as name from users u join memberships m on m.user_id = u.id ` +
-        `where u.tenant_id in (${list(ask.memberTenantIds)}) and u.email in (${list(ask.memberEmails)}) ` +
-        `and m.organization_id in (${list(ask.organizationIds)})`,
+        `where u.tenant_id ${oneOf(ask.memberTenantIds)} and u.email ${oneOf(ask.memberEmails)} ` +
+        `and m.organization_id ${oneOf(ask.organizationIds)}`,
     );
   }
   const names: GroupPrecheck["names"] = { organizations: new Map(), users: new Map(), roles: new Map() };
