@@ -1,6 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import { groupBy } from "../core/group-by.js";
-import type { Db } from "../db/database.js";
+import type { DatabaseKind, Db } from "../db/database.js";
+import { oneOf } from "../db/lists.js";
 import type { InvitationRow } from "../db/schema.js";
 import type { Actor, EventService, NewEvent } from "../events/event-service.js";
 import type { MemberService, Membership } from "../members/member-service.js";
@@ -42,6 +43,7 @@ export class AcceptGroupConflict extends Error {
 }
 
 export interface AcceptGroupDeps {
+  kind: DatabaseKind;
   clock: Clock;
   users: UserService;
   members: MemberService;
@@ -75,6 +77,7 @@ export async function writeAcceptGroup(trx: Db, deps: AcceptGroupDeps, jobs: rea
 
   const claims = await q.acceptPending(
     trx,
+    deps.kind,
     jobs.map((job) => ({ tenantId: job.row.tenant_id, id: job.row.id, userId: userOf(job).user.id })),
     now,
   );
@@ -87,9 +90,13 @@ export async function writeAcceptGroup(trx: Db, deps: AcceptGroupDeps, jobs: rea
   const existing = new Set(
     roleIds.length === 0
       ? []
-      : (await trx.selectFrom("roles").select(["tenant_id", "id"]).where("id", "in", roleIds).execute()).map(
-          (r) => `${r.tenant_id}:${r.id}`,
-        ),
+      : (
+          await trx
+            .selectFrom("roles")
+            .select(["tenant_id", "id"])
+            .where(oneOf(deps.kind, "id", roleIds))
+            .execute()
+        ).map((r) => `${r.tenant_id}:${r.id}`),
   );
   const memberships = await deps.members.insertAll(
     trx,

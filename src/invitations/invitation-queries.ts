@@ -2,6 +2,7 @@ import { CompiledQuery, type Kysely, sql, type UpdateObject } from "kysely";
 import { decodeCursor } from "../core/pagination.js";
 import { type InsertSpec, insertRows, placeholders } from "../db/bulk.js";
 import type { DatabaseKind } from "../db/database.js";
+import { oneOf } from "../db/lists.js";
 import type { Database, InvitationRow, InvitationStatus } from "../db/schema.js";
 import type { CommonFields } from "./create-job.js";
 
@@ -190,12 +191,16 @@ export async function findInvitation(db: Q, tenantId: string, id: string): Promi
 }
 
 /** Invitations by the keyed hashes of their tokens. */
-export async function findInvitationsByTokenHash(db: Q, tokenHashes: readonly string[]): Promise<Map<string, InvitationRow>> {
+export async function findInvitationsByTokenHash(
+  db: Q,
+  kind: DatabaseKind,
+  tokenHashes: readonly string[],
+): Promise<Map<string, InvitationRow>> {
   if (tokenHashes.length === 0) return new Map();
   const rows = await db
     .selectFrom("invitations")
     .selectAll()
-    .where("token_hash", "in", [...tokenHashes])
+    .where(oneOf(kind, "token_hash", tokenHashes))
     .execute();
   return new Map(rows.map((row) => [row.token_hash, row]));
 }
@@ -231,17 +236,24 @@ export async function transitionPending(
  */
 export async function acceptPending(
   db: Q,
+  kind: DatabaseKind,
   claims: ReadonlyArray<{ tenantId: string; id: string; userId: string }>,
   now: number,
 ): Promise<InvitationRow[]> {
   if (claims.length === 0) return [];
-  const values = sql.join(
-    claims.map((c) => sql`select ${c.id} as claim_id, ${c.tenantId} as claim_tenant_id, ${c.userId} as claim_user_id`),
-    sql` union all `,
-  );
+  // The claims as a table joined by primary key; on PostgreSQL three arrays, one text whatever
+  // their number (a prepared statement, ADR 0004).
+  const table =
+    kind === "postgres"
+      ? sql`select * from unnest(${claims.map((c) => c.id)}::text[], ${claims.map((c) => c.tenantId)}::text[], ${claims.map((c) => c.userId)}::text[])
+          as c(claim_id, claim_tenant_id, claim_user_id)`
+      : sql.join(
+          claims.map((c) => sql`select ${c.id} as claim_id, ${c.tenantId} as claim_tenant_id, ${c.userId} as claim_user_id`),
+          sql` union all `,
+        );
   const result = await sql<InvitationRow>`update "invitations" set "status" = 'accepted', "accepted_at" = ${now}, "updated_at" = ${now},
     "accepted_user_id" = "claims"."claim_user_id"
-    from (${values}) as "claims"
+    from (${table}) as "claims"
     where "invitations"."id" = "claims"."claim_id" and "invitations"."tenant_id" = "claims"."claim_tenant_id"
       and "invitations"."status" = 'pending' and "invitations"."expires_at" > ${now}
     returning ${sql.join(INVITATION_COLUMNS.map((c) => sql.ref(c)))}`.execute(db);

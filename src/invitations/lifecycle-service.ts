@@ -81,7 +81,7 @@ export class LifecycleService {
   private readonly tokenLookups: BatchedLookup<InvitationRow>;
 
   constructor(private readonly deps: LifecycleDeps) {
-    this.tokenLookups = new BatchedLookup((hashes) => q.findInvitationsByTokenHash(deps.db, hashes));
+    this.tokenLookups = new BatchedLookup((hashes) => q.findInvitationsByTokenHash(deps.db, deps.kind, hashes));
     this.accepts = new GroupCommit(
       (jobs) => this.writeAccepts(jobs),
       ACCEPT_GROUP_LIMITS[deps.kind],

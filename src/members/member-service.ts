@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, type Kysely, sql } from "kysely";
 import type { Clock } from "../core/clock.js";
 import { AppError } from "../core/errors.js";
+import { type InsertSpec, insertRows } from "../db/bulk.js";
 import type { DatabaseKind, Db } from "../db/database.js";
 import type { Database } from "../db/schema.js";
 import type { Actor, EventService } from "../events/event-service.js";
@@ -18,6 +19,13 @@ export interface Member extends Membership {
   name: string | null;
   roles: Array<{ id: string; name: string }>;
 }
+
+const MEMBERSHIP_INSERT: InsertSpec = {
+  table: "memberships",
+  columns: ["tenant_id", "organization_id", "user_id", "created_at"],
+  tail: 'on conflict do nothing returning "user_id"',
+};
+const MEMBERSHIP_ROLE_INSERT: InsertSpec = { table: "membership_roles", columns: ["tenant_id", "organization_id", "user_id", "role_id"] };
 
 export class MemberService {
   constructor(
@@ -63,12 +71,12 @@ export class MemberService {
   ): Promise<Membership[] | undefined> {
     if (wanted.length === 0) return [];
     const createdAt = this.clock.now();
-    const inserted = await trx
-      .insertInto("memberships")
-      .values(wanted.map((w) => ({ tenant_id: w.tenantId, organization_id: w.organizationId, user_id: w.userId, created_at: createdAt })))
-      .onConflict((oc) => oc.doNothing())
-      .returning("user_id")
-      .execute();
+    const inserted = await insertRows(
+      trx,
+      this.kind,
+      MEMBERSHIP_INSERT,
+      wanted.map((w) => [w.tenantId, w.organizationId, w.userId, createdAt]),
+    );
     if (inserted.length !== wanted.length) return undefined;
     const memberships = wanted.map((w) => ({
       organizationId: w.organizationId,
@@ -77,14 +85,9 @@ export class MemberService {
       createdAt,
     }));
     const roleRows = wanted.flatMap((w, i) =>
-      (memberships[i]?.roleIds ?? []).map((roleId) => ({
-        tenant_id: w.tenantId,
-        organization_id: w.organizationId,
-        user_id: w.userId,
-        role_id: roleId,
-      })),
+      (memberships[i]?.roleIds ?? []).map((roleId) => [w.tenantId, w.organizationId, w.userId, roleId]),
     );
-    if (roleRows.length > 0) await trx.insertInto("membership_roles").values(roleRows).execute();
+    await insertRows(trx, this.kind, MEMBERSHIP_ROLE_INSERT, roleRows);
     return memberships;
   }
 

@@ -5,8 +5,10 @@ import { AppError, validationError } from "../core/errors.js";
 import { groupBy } from "../core/group-by.js";
 import type { IdGenerator } from "../core/ids.js";
 import { decodeCursor, type Page, toPage } from "../core/pagination.js";
-import type { Db } from "../db/database.js";
+import { type InsertSpec, insertRows } from "../db/bulk.js";
+import type { DatabaseKind, Db } from "../db/database.js";
 import { isUniqueViolation } from "../db/errors.js";
+import { oneOf } from "../db/lists.js";
 import type { Database, UserRow } from "../db/schema.js";
 import type { Actor, EventService } from "../events/event-service.js";
 
@@ -17,9 +19,16 @@ export interface User {
   createdAt: number;
 }
 
+const USER_INSERT: InsertSpec = {
+  table: "users",
+  columns: ["id", "tenant_id", "email", "name", "created_at"],
+  tail: 'on conflict do nothing returning "id"',
+};
+
 export class UserService {
   constructor(
     private readonly db: Db,
+    private readonly kind: DatabaseKind,
     private readonly clock: Clock,
     private readonly newId: IdGenerator,
     private readonly events: EventService,
@@ -78,12 +87,12 @@ export class UserService {
     }));
     const inserted = new Set(
       (
-        await trx
-          .insertInto("users")
-          .values(rows)
-          .onConflict((oc) => oc.doNothing())
-          .returning("id")
-          .execute()
+        await insertRows<{ id: string }>(
+          trx,
+          this.kind,
+          USER_INSERT,
+          rows.map((row) => [row.id, row.tenant_id, row.email, row.name, row.created_at]),
+        )
       ).map((r) => r.id),
     );
     const missing = rows.filter((row) => !inserted.has(row.id));
@@ -91,7 +100,12 @@ export class UserService {
     // One read per tenant, by (tenant_id, email in ...): the unique index's own range.
     for (const [tenantId, group] of groupBy(missing, (row) => row.tenant_id)) {
       const emails = group.map((row) => row.email);
-      const found = await trx.selectFrom("users").selectAll().where("tenant_id", "=", tenantId).where("email", "in", emails).execute();
+      const found = await trx
+        .selectFrom("users")
+        .selectAll()
+        .where("tenant_id", "=", tenantId)
+        .where(oneOf(this.kind, "email", emails))
+        .execute();
       for (const row of found) existing.set(`${row.tenant_id}\u0000${row.email}`, toUser(row));
     }
     return rows.map((row) => {
