@@ -5,26 +5,28 @@ import { rowBuilder } from "./rows.js";
 /**
  * Inserts for the write paths that run thousands of times a second, as plain SQL text built
  * once per shape: the query builder's cost per statement is larger than the insert's own on
- * SQLite. PostgreSQL gets one statement for all the rows, whatever their number: the rows are
- * one JSON parameter that `json_populate_recordset` reads with the table's own column types, so
- * the text never changes and runs as a prepared statement (postgres-pool.ts), where a
- * multi-row `VALUES` list was a new text, parsed and planned anew, for every row count.
- * SQLite, where a statement costs no round trip, runs one prepared single-row statement per row.
+ * SQLite, which runs one prepared single-row statement per row (no round trip to save).
+ *
+ * On PostgreSQL every text is to stay the same whatever the number of rows, so that it runs
+ * as a prepared statement (ADR 0004); a multi-row `VALUES` list of each length was a new text,
+ * parsed and planned at every run. Rows are one JSON parameter read by
+ * `json_populate_recordset` with the table's own column types: one statement for any number
+ * of rows. Rows of long text (`longText`) are sent as parameters instead, in `VALUES` lists of
+ * 1, 2, 4, … 64 rows: PostgreSQL lexes JSON character by character, twice, which for a
+ * captured message (3–4 kB of HTML) cost twice the insert itself.
  */
 export interface InsertSpec {
   table: string;
   columns: readonly string[];
   /** Appended after the values, e.g. `on conflict do nothing returning "id"`. */
   tail?: string;
+  /** Rows of several kilobytes of text (PostgreSQL sends them as parameters). */
+  longText?: boolean;
 }
 
-interface Shape {
-  text: string;
-  /** PostgreSQL: the object of one row, keyed by column name. */
-  record: (values: unknown[]) => unknown;
-}
-
-const shapes = new Map<string, Shape>();
+const texts = new Map<string, string>();
+const records = new Map<string, (values: unknown[]) => unknown>();
+const MOST_ROWS_PER_LIST = 64;
 
 export async function insertRows<R = Record<string, unknown>>(
   db: Db,
@@ -33,33 +35,53 @@ export async function insertRows<R = Record<string, unknown>>(
   rows: ReadonlyArray<readonly unknown[]>,
 ): Promise<R[]> {
   if (rows.length === 0) return [];
-  const shape = shapeOf(kind, spec);
-  if (kind === "postgres") {
-    const records = JSON.stringify(rows.map((values) => shape.record(values as unknown[])));
-    return (await db.executeQuery<R>(CompiledQuery.raw(shape.text, [records]))).rows;
+  if (kind === "postgres" && !spec.longText) {
+    const record = recordOf(spec);
+    const json = JSON.stringify(rows.map((values) => record(values as unknown[])));
+    return (await db.executeQuery<R>(CompiledQuery.raw(textOf(kind, spec, "json"), [json]))).rows;
   }
   const out: R[] = [];
-  for (const values of rows) {
-    const result = await db.executeQuery<R>(CompiledQuery.raw(shape.text, values as unknown[]));
+  for (let i = 0; i < rows.length; ) {
+    const count = kind === "sqlite" ? 1 : listLength(rows.length - i);
+    const chunk = rows.slice(i, i + count);
+    i += count;
+    const result = await db.executeQuery<R>(CompiledQuery.raw(textOf(kind, spec, count), chunk.flat()));
     for (const row of result.rows) out.push(row);
   }
   return out;
 }
 
-function shapeOf(kind: DatabaseKind, spec: InsertSpec): Shape {
-  const key = `${kind}\u0000${spec.table}\u0000${spec.columns.join(",")}\u0000${spec.tail ?? ""}`;
-  let shape = shapes.get(key);
-  if (shape === undefined) {
+/** The largest power of two up to `left` and the most rows per list. */
+function listLength(left: number): number {
+  let count = 1;
+  while (count * 2 <= Math.min(left, MOST_ROWS_PER_LIST)) count *= 2;
+  return count;
+}
+
+function textOf(kind: DatabaseKind, spec: InsertSpec, rows: number | "json"): string {
+  const key = `${kind}\u0000${spec.table}\u0000${spec.columns.join(",")}\u0000${spec.tail ?? ""}\u0000${rows}`;
+  let text = texts.get(key);
+  if (text === undefined) {
     const columns = spec.columns.map((c) => `"${c}"`).join(", ");
+    const width = spec.columns.length;
     const source =
-      kind === "postgres"
+      rows === "json"
         ? `select ${columns} from json_populate_recordset(null::"${spec.table}", $1::json)`
-        : `values (${placeholders(kind, spec.columns.length)})`;
-    const text = `insert into "${spec.table}" (${columns}) ${source}${spec.tail ? ` ${spec.tail}` : ""}`;
-    shape = { text, record: rowBuilder(spec.columns) };
-    shapes.set(key, shape);
+        : `values ${Array.from({ length: rows }, (_, r) => `(${placeholders(kind, width, r * width + 1)})`).join(", ")}`;
+    text = `insert into "${spec.table}" (${columns}) ${source}${spec.tail ? ` ${spec.tail}` : ""}`;
+    texts.set(key, text);
   }
-  return shape;
+  return text;
+}
+
+function recordOf(spec: InsertSpec): (values: unknown[]) => unknown {
+  const key = spec.columns.join(",");
+  let record = records.get(key);
+  if (record === undefined) {
+    record = rowBuilder(spec.columns);
+    records.set(key, record);
+  }
+  return record;
 }
 
 /** `?, ?, ?` or `$4, $5, $6`: placeholders for an IN list starting at parameter `first` (1-based). */
