@@ -5,10 +5,14 @@ import { RowBuilders } from "./rows.js";
 /**
  * Statements that run often are named prepared statements: PostgreSQL parses, analyses and
  * plans an unnamed statement every time it runs, which was about a quarter of its CPU per
- * create. A text is named once it has run `NAME_AFTER` times, and each connection prepares it
- * at its first use. Names are capped, so that each connection holds a bounded set of plans
- * whatever the shapes of the queries (lists of varying length are another text each).
+ * create. A text is named once it has run a few times, and each connection prepares it at its
+ * first use. Names are capped, so that each connection holds a bounded set of plans whatever
+ * the shapes of the queries. A text with an `in (…)` list of parameters is never named: it is
+ * another text for every length of the list (the paths that run most pass arrays instead,
+ * `lists.ts`), and would use up the names.
  */
+const PARAMETER_LIST = / in \(\$\d/;
+
 export class StatementNames {
   private readonly names = new Map<string, string>();
   private readonly seen = new Map<string, number>();
@@ -20,7 +24,7 @@ export class StatementNames {
 
   for(text: string): string | undefined {
     const name = this.names.get(text);
-    if (name !== undefined || this.names.size >= this.most) return name;
+    if (name !== undefined || this.names.size >= this.most || PARAMETER_LIST.test(text)) return name;
     const count = (this.seen.get(text) ?? 0) + 1;
     if (count < this.after) {
       if (this.seen.size >= 10 * this.most) this.seen.clear();

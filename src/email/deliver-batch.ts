@@ -31,7 +31,7 @@ export async function deliverBatch(deps: DeliveryWorkerDeps, options: Required<D
   const { messages } = batch;
   if (messages.length === 0) return;
   const payloads = messages.map((m) => JSON.parse(m.payload) as InvitationEmailPayload);
-  const context = await loadMailContext(deps.db, [...new Set(payloads.map((p) => p.invitationId))]);
+  const context = await loadMailContext(deps.db, deps.kind, [...new Set(payloads.map((p) => p.invitationId))]);
   const tenants = await loadTenants(deps, [...new Set(messages.map((m) => m.tenantId))]);
   const now = deps.clock.now();
   // Sends still running when half the lease is gone are given up (and retried), so the
@@ -91,6 +91,7 @@ async function recordOutcomes(
     const sent = outcomes.filter((o) => o.kind === "sent" || o.kind === "stored");
     const confirmed = await markMessagesSent(
       trx,
+      deps.kind,
       sent.map((o) => o.message.id),
       lockedUntil,
       now,
@@ -105,6 +106,7 @@ async function recordOutcomes(
     }
     await markInvitationsSent(
       trx,
+      deps.kind,
       done.map((o) => o.message.id),
     );
     for (const [tenantId, items] of groupBy(done, (o) => o.message.tenantId)) {

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { DatabaseKind, Db } from "../db/database.js";
+import { oneOf } from "../db/lists.js";
 import type { DeliveryStatus, InvitationRow } from "../db/schema.js";
 
 /** An outbox row as the worker holds it after claiming. */
@@ -61,12 +62,12 @@ export async function claimDueMessages(
 }
 
 /** Marks claimed messages sent; answers the ids this claim still held (the others were retaken). */
-export async function markMessagesSent(trx: Db, ids: string[], lockedUntil: number, now: number): Promise<Set<string>> {
+export async function markMessagesSent(trx: Db, kind: DatabaseKind, ids: string[], lockedUntil: number, now: number): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const rows = await trx
     .updateTable("outbox")
     .set({ status: "sent", sent_at: now, locked_until: null, last_error: null })
-    .where("id", "in", ids)
+    .where(oneOf(kind, "id", ids))
     .where("status", "=", "sending")
     .where("locked_until", "=", lockedUntil)
     .returning("id")
@@ -78,13 +79,13 @@ export async function markMessagesSent(trx: Db, ids: string[], lockedUntil: numb
  * Shows `sent` on the invitations of sent messages, unless a newer send request (a resend
  * after this message was queued) owns the invitation's delivery state by now.
  */
-export async function markInvitationsSent(trx: Db, messageIds: string[]): Promise<void> {
+export async function markInvitationsSent(trx: Db, kind: DatabaseKind, messageIds: string[]): Promise<void> {
   if (messageIds.length === 0) return;
   await trx
     .updateTable("invitations")
     .from("outbox")
     .set((eb) => ({ delivery_status: "sent", delivery_attempts: eb.ref("outbox.attempts"), delivery_error: null }))
-    .where("outbox.id", "in", messageIds)
+    .where(oneOf(kind, "outbox.id", messageIds))
     .whereRef("invitations.id", "=", "outbox.invitation_id")
     .where((eb) => eb.or([eb("invitations.last_sent_at", "is", null), eb("invitations.last_sent_at", "<=", eb.ref("outbox.created_at"))]))
     .execute();
@@ -129,15 +130,39 @@ export interface MailContext {
   roles: Map<string, string>;
 }
 
-export async function loadMailContext(db: Db, invitationIds: string[]): Promise<MailContext> {
-  const invitations = invitationIds.length ? await db.selectFrom("invitations").selectAll().where("id", "in", invitationIds).execute() : [];
+export async function loadMailContext(db: Db, kind: DatabaseKind, invitationIds: string[]): Promise<MailContext> {
+  const invitations = invitationIds.length
+    ? await db
+        .selectFrom("invitations")
+        .selectAll()
+        .where(oneOf(kind, "id", invitationIds))
+        .execute()
+    : [];
   const orgIds = [...new Set(invitations.map((i) => i.organization_id))];
   const userIds = [...new Set(invitations.flatMap((i) => (i.inviter_user_id ? [i.inviter_user_id] : [])))];
   const roleIds = [...new Set(invitations.flatMap((i) => JSON.parse(i.role_ids) as string[]))];
   const [orgs, users, roles] = await Promise.all([
-    orgIds.length ? db.selectFrom("organizations").select(["id", "name"]).where("id", "in", orgIds).execute() : [],
-    userIds.length ? db.selectFrom("users").select(["id", "name", "email"]).where("id", "in", userIds).execute() : [],
-    roleIds.length ? db.selectFrom("roles").select(["id", "name"]).where("id", "in", roleIds).execute() : [],
+    orgIds.length
+      ? db
+          .selectFrom("organizations")
+          .select(["id", "name"])
+          .where(oneOf(kind, "id", orgIds))
+          .execute()
+      : [],
+    userIds.length
+      ? db
+          .selectFrom("users")
+          .select(["id", "name", "email"])
+          .where(oneOf(kind, "id", userIds))
+          .execute()
+      : [],
+    roleIds.length
+      ? db
+          .selectFrom("roles")
+          .select(["id", "name"])
+          .where(oneOf(kind, "id", roleIds))
+          .execute()
+      : [],
   ]);
   return {
     invitations: new Map(invitations.map((row) => [row.id, row])),

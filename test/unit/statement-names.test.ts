@@ -12,6 +12,13 @@ describe("StatementNames", () => {
     expect(names.for("select 2")).toBeUndefined();
   });
 
+  it("never names a text with a list of parameters, another text for every length", () => {
+    const names = new StatementNames(10, 1);
+    expect(names.for('select * from "roles" where "id" in ($1, $2)')).toBeUndefined();
+    expect(names.for('select * from "roles" where "id" in ($1)')).toBeUndefined();
+    expect(names.for('select * from "roles" where "id" = any($1)')).toBeDefined();
+  });
+
   it("gives every text its own name and stops naming at the cap", () => {
     const names = new StatementNames(2, 1);
     const a = names.for("select a");
