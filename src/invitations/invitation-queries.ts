@@ -41,7 +41,7 @@ export async function precheckGroup(db: Q, kind: DatabaseKind, ask: GroupPrechec
   const parts: string[] = [];
   const params: unknown[] = [];
   // `= any(array)` on PostgreSQL: one text whatever the lengths, so it runs prepared.
-  const oneOf = (values: readonly string[]) => {
+  const matches = (values: readonly string[]) => {
     if (kind === "postgres") {
       params.push(values);
       return `= any($${params.length}::text[])`;
@@ -51,15 +51,15 @@ export async function precheckGroup(db: Q, kind: DatabaseKind, ask: GroupPrechec
     return `in (${text})`;
   };
   if (ask.organizationIds.length > 0) {
-    parts.push(`select 'o' as k, id, tenant_id, null as email, name from organizations where id ${oneOf(ask.organizationIds)}`);
+    parts.push(`select 'o' as k, id, tenant_id, null as email, name from organizations where id ${matches(ask.organizationIds)}`);
   }
-  if (ask.userIds.length > 0) parts.push(`select 'u' as k, id, tenant_id, email, name from users where id ${oneOf(ask.userIds)}`);
-  if (ask.roleIds.length > 0) parts.push(`select 'r' as k, id, tenant_id, null as email, name from roles where id ${oneOf(ask.roleIds)}`);
+  if (ask.userIds.length > 0) parts.push(`select 'u' as k, id, tenant_id, email, name from users where id ${matches(ask.userIds)}`);
+  if (ask.roleIds.length > 0) parts.push(`select 'r' as k, id, tenant_id, null as email, name from roles where id ${matches(ask.roleIds)}`);
   if (ask.memberEmails.length > 0 && ask.organizationIds.length > 0) {
     parts.push(
       `select 'm' as k, m.organization_id as id, m.tenant_id, u.email, null as name from users u join memberships m on m.user_id = u.id ` +
-        `where u.tenant_id ${oneOf(ask.memberTenantIds)} and u.email ${oneOf(ask.memberEmails)} ` +
-        `and m.organization_id ${oneOf(ask.organizationIds)}`,
+        `where u.tenant_id ${matches(ask.memberTenantIds)} and u.email ${matches(ask.memberEmails)} ` +
+        `and m.organization_id ${matches(ask.organizationIds)}`,
     );
   }
   const names: GroupPrecheck["names"] = { organizations: new Map(), users: new Map(), roles: new Map() };
