@@ -16,6 +16,7 @@ const PARAMETER_LIST = / in \(\$\d/;
 export class StatementNames {
   private readonly names = new Map<string, string>();
   private readonly seen = new Map<string, number>();
+  private last = 0;
 
   constructor(
     private readonly most = 100,
@@ -32,7 +33,18 @@ export class StatementNames {
       return undefined;
     }
     this.seen.delete(text);
-    const named = `usher_${this.names.size + 1}`;
+    const named = `usher_${++this.last}`;
+    this.names.set(text, named);
+    return named;
+  }
+
+  /**
+   * A new name for a named text whose plan PostgreSQL refused because a table it reads changed
+   * (a migration by another process): every connection prepares the new name at its next use.
+   */
+  renew(text: string): string | undefined {
+    if (!this.names.has(text)) return undefined;
+    const named = `usher_${++this.last}`;
     this.names.set(text, named);
     return named;
   }
@@ -40,6 +52,12 @@ export class StatementNames {
   get size(): number {
     return this.names.size;
   }
+}
+
+/** PostgreSQL's answer to a prepared statement whose result columns changed since it was prepared. */
+function isStalePlan(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === "0A000" && typeof message === "string" && message.includes("cached plan must not change result type");
 }
 
 /**
@@ -83,7 +101,18 @@ class ArrayRowClient implements PostgresPoolClient {
 
   private async arrays<R>(text: string, values: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> {
     const name = this.names.for(text);
-    const result = await this.client.query<unknown[]>({ text, values: [...values], rowMode: "array", ...(name !== undefined && { name }) });
+    const query = { text, values: [...values], rowMode: "array" as const };
+    let result: pg.QueryArrayResult<unknown[]>;
+    try {
+      result = await this.client.query<unknown[]>(name === undefined ? query : { ...query, name });
+    } catch (error) {
+      if (name === undefined || !isStalePlan(error)) throw error;
+      const renewed = this.names.renew(text);
+      // Inside a transaction the error has aborted it: it fails as any error would, and the
+      // transaction that retries it prepares the new name.
+      if (this.client.getTransactionStatus() !== "I" || renewed === undefined) throw error;
+      result = await this.client.query<unknown[]>({ ...query, name: renewed });
+    }
     const build = result.fields.length > 0 ? this.builders.for(result.fields.map((f) => f.name)) : undefined;
     return {
       command: result.command as PostgresQueryResult<R>["command"],

@@ -19,6 +19,17 @@ describe("StatementNames", () => {
     expect(names.for('select * from "roles" where "id" = any($1)')).toBeDefined();
   });
 
+  it("renews the name of a named text only, never giving an old name again", () => {
+    const names = new StatementNames(10, 1);
+    expect(names.renew("select 1")).toBeUndefined();
+    const first = names.for("select 1");
+    const renewed = names.renew("select 1");
+    expect(renewed).toBeDefined();
+    expect(renewed).not.toBe(first);
+    expect(names.for("select 1")).toBe(renewed);
+    expect(names.for("select 2")).not.toBe(first);
+  });
+
   it("gives every text its own name and stops naming at the cap", () => {
     const names = new StatementNames(2, 1);
     const a = names.for("select a");
