@@ -84,7 +84,7 @@ function recordOf(spec: InsertSpec): (values: unknown[]) => unknown {
   return record;
 }
 
-/** `?, ?, ?` or `$4, $5, $6`: placeholders for an IN list starting at parameter `first` (1-based). */
-export function placeholders(kind: DatabaseKind, count: number, first = 1): string {
+/** `?, ?, ?` or `$4, $5, $6`: the placeholders of one row, starting at parameter `first` (1-based). */
+function placeholders(kind: DatabaseKind, count: number, first = 1): string {
   return Array.from({ length: count }, (_, i) => (kind === "postgres" ? `$${first + i}` : "?")).join(", ");
 }

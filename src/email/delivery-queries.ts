@@ -131,38 +131,15 @@ export interface MailContext {
 }
 
 export async function loadMailContext(db: Db, kind: DatabaseKind, invitationIds: string[]): Promise<MailContext> {
-  const invitations = invitationIds.length
-    ? await db
-        .selectFrom("invitations")
-        .selectAll()
-        .where(oneOf(kind, "id", invitationIds))
-        .execute()
-    : [];
+  const byId = (ids: string[]) => oneOf(kind, "id", ids);
+  const invitations = invitationIds.length ? await db.selectFrom("invitations").selectAll().where(byId(invitationIds)).execute() : [];
   const orgIds = [...new Set(invitations.map((i) => i.organization_id))];
   const userIds = [...new Set(invitations.flatMap((i) => (i.inviter_user_id ? [i.inviter_user_id] : [])))];
   const roleIds = [...new Set(invitations.flatMap((i) => JSON.parse(i.role_ids) as string[]))];
   const [orgs, users, roles] = await Promise.all([
-    orgIds.length
-      ? db
-          .selectFrom("organizations")
-          .select(["id", "name"])
-          .where(oneOf(kind, "id", orgIds))
-          .execute()
-      : [],
-    userIds.length
-      ? db
-          .selectFrom("users")
-          .select(["id", "name", "email"])
-          .where(oneOf(kind, "id", userIds))
-          .execute()
-      : [],
-    roleIds.length
-      ? db
-          .selectFrom("roles")
-          .select(["id", "name"])
-          .where(oneOf(kind, "id", roleIds))
-          .execute()
-      : [],
+    orgIds.length ? db.selectFrom("organizations").select(["id", "name"]).where(byId(orgIds)).execute() : [],
+    userIds.length ? db.selectFrom("users").select(["id", "name", "email"]).where(byId(userIds)).execute() : [],
+    roleIds.length ? db.selectFrom("roles").select(["id", "name"]).where(byId(roleIds)).execute() : [],
   ]);
   return {
     invitations: new Map(invitations.map((row) => [row.id, row])),

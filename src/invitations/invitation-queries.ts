@@ -1,6 +1,6 @@
-import { CompiledQuery, type Kysely, sql, type UpdateObject } from "kysely";
+import { type Kysely, type RawBuilder, sql, type UpdateObject } from "kysely";
 import { decodeCursor } from "../core/pagination.js";
-import { type InsertSpec, insertRows, placeholders } from "../db/bulk.js";
+import { type InsertSpec, insertRows } from "../db/bulk.js";
 import type { DatabaseKind } from "../db/database.js";
 import { oneOf } from "../db/lists.js";
 import type { Database, InvitationRow, InvitationStatus } from "../db/schema.js";
@@ -38,36 +38,29 @@ export function memberKey(tenantId: string, organizationId: string, email: strin
 }
 
 export async function precheckGroup(db: Q, kind: DatabaseKind, ask: GroupPrecheckAsk): Promise<GroupPrecheck> {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  // `= any(array)` on PostgreSQL: one text whatever the lengths, so it runs prepared.
-  const matches = (values: readonly string[]) => {
-    if (kind === "postgres") {
-      params.push(values);
-      return `= any($${params.length}::text[])`;
-    }
-    const text = placeholders(kind, values.length, params.length + 1);
-    params.push(...values);
-    return `in (${text})`;
-  };
+  // Lists through `oneOf`: on PostgreSQL one text whatever their lengths, so it runs prepared.
+  const parts: RawBuilder<unknown>[] = [];
   if (ask.organizationIds.length > 0) {
-    parts.push(`select 'o' as k, id, tenant_id, null as email, name from organizations where id ${matches(ask.organizationIds)}`);
+    parts.push(sql`select 'o' as k, id, tenant_id, null as email, name from organizations where ${oneOf(kind, "id", ask.organizationIds)}`);
   }
-  if (ask.userIds.length > 0) parts.push(`select 'u' as k, id, tenant_id, email, name from users where id ${matches(ask.userIds)}`);
-  if (ask.roleIds.length > 0) parts.push(`select 'r' as k, id, tenant_id, null as email, name from roles where id ${matches(ask.roleIds)}`);
+  if (ask.userIds.length > 0)
+    parts.push(sql`select 'u' as k, id, tenant_id, email, name from users where ${oneOf(kind, "id", ask.userIds)}`);
+  if (ask.roleIds.length > 0)
+    parts.push(sql`select 'r' as k, id, tenant_id, null as email, name from roles where ${oneOf(kind, "id", ask.roleIds)}`);
   if (ask.memberEmails.length > 0 && ask.organizationIds.length > 0) {
     parts.push(
-      `select 'm' as k, m.organization_id as id, m.tenant_id, u.email, null as name from users u join memberships m on m.user_id = u.id ` +
-        `where u.tenant_id ${matches(ask.memberTenantIds)} and u.email ${matches(ask.memberEmails)} ` +
-        `and m.organization_id ${matches(ask.organizationIds)}`,
+      sql`select 'm' as k, m.organization_id as id, m.tenant_id, u.email, null as name from users u join memberships m on m.user_id = u.id
+        where ${oneOf(kind, "u.tenant_id", ask.memberTenantIds)} and ${oneOf(kind, "u.email", ask.memberEmails)}
+        and ${oneOf(kind, "m.organization_id", ask.organizationIds)}`,
     );
   }
   const names: GroupPrecheck["names"] = { organizations: new Map(), users: new Map(), roles: new Map() };
   const found: GroupPrecheck = { organizations: new Map(), users: new Map(), roles: new Map(), members: new Set(), names };
   if (parts.length === 0) return found;
-  const result = await db.executeQuery<{ k: string; id: string; tenant_id: string; email: string | null; name: string | null }>(
-    CompiledQuery.raw(parts.join(" union all "), params),
-  );
+  const result = await sql<{ k: string; id: string; tenant_id: string; email: string | null; name: string | null }>`${sql.join(
+    parts,
+    sql` union all `,
+  )}`.execute(db);
   for (const row of result.rows) {
     if (row.k === "o") {
       found.organizations.set(row.id, row.tenant_id);
