@@ -56,7 +56,7 @@ const HOUR_MS = 3_600_000;
 /** Single creates waiting at once are written together (ADR 0007). */
 const GROUP_LIMITS = {
   sqlite: { maxItems: 100, concurrency: 1 },
-  postgres: { maxItems: 100, concurrency: 4 },
+  postgres: { maxItems: 100, concurrency: 2 },
 } as const;
 
 export class InvitationService {
