@@ -1,4 +1,5 @@
-import { type RawBuilder, type SqlBool, sql } from "kysely";
+import { type RawBuilder, type SelectQueryBuilder, type SqlBool, sql } from "kysely";
+import { decodeCursor } from "../core/pagination.js";
 import type { DatabaseKind } from "./database.js";
 
 /**
@@ -10,4 +11,22 @@ import type { DatabaseKind } from "./database.js";
 export function oneOf(kind: DatabaseKind, column: string, values: readonly unknown[]): RawBuilder<SqlBool> {
   if (kind === "postgres") return sql<SqlBool>`${sql.ref(column)} = any(${[...values]})`;
   return sql<SqlBool>`${sql.ref(column)} in (${sql.join([...values])})`;
+}
+
+const CREATED_AT = sql.ref("created_at");
+const ID = sql.ref("id");
+
+/**
+ * Newest first, after the keyset `cursor` when one is given, at most `limit` rows. The cursor is
+ * a row-value comparison, `(created_at, id) < (…)`, so that both engines read the index range
+ * (an `or` here scans).
+ */
+export function newestFirst<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  cursor: string | undefined,
+  limit: number,
+): SelectQueryBuilder<DB, TB, O> {
+  const after = decodeCursor(cursor);
+  const ordered = after ? query.where(sql<SqlBool>`(${CREATED_AT}, ${ID}) < (${after.createdAt}, ${after.id})`) : query;
+  return ordered.orderBy(CREATED_AT, "desc").orderBy(ID, "desc").limit(limit);
 }

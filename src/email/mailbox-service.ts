@@ -1,6 +1,7 @@
 import { normalizeEmail } from "../core/email-address.js";
-import { decodeCursor, type Page, toPage } from "../core/pagination.js";
+import { type Page, toPage } from "../core/pagination.js";
 import type { Db } from "../db/database.js";
+import { newestFirst } from "../db/lists.js";
 
 export interface CapturedMessage {
   id: string;
@@ -18,13 +19,7 @@ export class MailboxService {
   async list(tenantId: string, options: { to?: string; limit: number; cursor?: string }): Promise<Page<CapturedMessage>> {
     let query = this.db.selectFrom("mailbox").selectAll().where("tenant_id", "=", tenantId);
     if (options.to !== undefined) query = query.where("to", "=", normalizeEmail(options.to));
-    const after = decodeCursor(options.cursor);
-    if (after) query = query.where((eb) => eb(eb.refTuple("created_at", "id"), "<", eb.tuple(after.createdAt, after.id)));
-    const rows = await query
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(options.limit + 1)
-      .execute();
+    const rows = await newestFirst(query, options.cursor, options.limit + 1).execute();
     return toPage(rows, options.limit, (row) => ({
       id: row.id,
       to: row.to,

@@ -1,9 +1,10 @@
 import type { Kysely } from "kysely";
 import type { Clock } from "../core/clock.js";
 import type { IdGenerator } from "../core/ids.js";
-import { decodeCursor, encodeCursor, type Page } from "../core/pagination.js";
+import { type Page, toPage } from "../core/pagination.js";
 import { type InsertSpec, insertRows } from "../db/bulk.js";
 import type { DatabaseKind, Db } from "../db/database.js";
+import { newestFirst } from "../db/lists.js";
 import type { Database, EventRow } from "../db/schema.js";
 
 /** Who caused a change: an API key, the invitee holding a token, or Usher itself. */
@@ -97,24 +98,8 @@ export class EventService {
     if (filter.type) query = query.where("type", "=", filter.type);
     if (filter.organizationId) query = query.where("organization_id", "=", filter.organizationId);
     if (filter.invitationId) query = query.where("invitation_id", "=", filter.invitationId);
-    const after = decodeCursor(filter.cursor);
-    if (after) {
-      query = query.where((eb) =>
-        // A row-value comparison, so both engines read the index range (an OR here scans).
-        eb(eb.refTuple("created_at", "id"), "<", eb.tuple(after.createdAt, after.id)),
-      );
-    }
-    const rows = await query
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(filter.limit + 1)
-      .execute();
-    const page = rows.slice(0, filter.limit);
-    const last = page.at(-1);
-    return {
-      data: page.map(toEvent),
-      nextCursor: rows.length > filter.limit && last ? encodeCursor(last.created_at, last.id) : null,
-    };
+    const rows = await newestFirst(query, filter.cursor, filter.limit + 1).execute();
+    return toPage(rows, filter.limit, toEvent);
   }
 }
 

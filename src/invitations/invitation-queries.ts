@@ -1,8 +1,7 @@
 import { type Kysely, type RawBuilder, sql, type UpdateObject } from "kysely";
-import { decodeCursor } from "../core/pagination.js";
 import { type InsertSpec, insertRows } from "../db/bulk.js";
 import type { DatabaseKind } from "../db/database.js";
-import { oneOf } from "../db/lists.js";
+import { newestFirst, oneOf } from "../db/lists.js";
 import type { Database, InvitationRow, InvitationStatus } from "../db/schema.js";
 import type { CommonFields } from "./create-job.js";
 
@@ -291,17 +290,8 @@ export async function listInvitations(
   page: { limit: number; cursor?: string; offset?: number },
   now: number,
 ): Promise<InvitationRow[]> {
-  let query = filterInvitations(db, tenantId, filter, now).selectAll();
-  const after = decodeCursor(page.cursor);
-  if (after) {
-    query = query.where((eb) =>
-      // A row-value comparison, so both engines read the index range (an OR here scans).
-      eb(eb.refTuple("created_at", "id"), "<", eb.tuple(after.createdAt, after.id)),
-    );
-  }
-  query = query.orderBy("created_at", "desc").orderBy("id", "desc").limit(page.limit);
-  if (page.offset) query = query.offset(page.offset);
-  return query.execute();
+  const query = newestFirst(filterInvitations(db, tenantId, filter, now).selectAll(), page.cursor, page.limit);
+  return (page.offset ? query.offset(page.offset) : query).execute();
 }
 
 export async function countInvitations(db: Q, tenantId: string, filter: InvitationFilter, now: number): Promise<number> {

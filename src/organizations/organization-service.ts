@@ -1,8 +1,9 @@
 import type { Clock } from "../core/clock.js";
 import { AppError } from "../core/errors.js";
 import type { IdGenerator } from "../core/ids.js";
-import { decodeCursor, encodeCursor, type Page } from "../core/pagination.js";
+import { type Page, toPage } from "../core/pagination.js";
 import type { Db } from "../db/database.js";
+import { newestFirst } from "../db/lists.js";
 import type { OrganizationRow } from "../db/schema.js";
 import type { Actor, EventService } from "../events/event-service.js";
 
@@ -56,24 +57,8 @@ export class OrganizationService {
   async list(tenantId: string, options: { limit: number; cursor?: string; name?: string }): Promise<Page<Organization>> {
     let query = this.db.selectFrom("organizations").selectAll().where("tenant_id", "=", tenantId);
     if (options.name) query = query.where("name", "=", options.name);
-    const after = decodeCursor(options.cursor);
-    if (after) {
-      query = query.where((eb) =>
-        // A row-value comparison, so both engines read the index range (an OR here scans).
-        eb(eb.refTuple("created_at", "id"), "<", eb.tuple(after.createdAt, after.id)),
-      );
-    }
-    const rows = await query
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(options.limit + 1)
-      .execute();
-    const page = rows.slice(0, options.limit);
-    const last = page.at(-1);
-    return {
-      data: page.map(toOrganization),
-      nextCursor: rows.length > options.limit && last ? encodeCursor(last.created_at, last.id) : null,
-    };
+    const rows = await newestFirst(query, options.cursor, options.limit + 1).execute();
+    return toPage(rows, options.limit, toOrganization);
   }
 
   async update(tenantId: string, actor: Actor, id: string, patch: { name?: string; description?: string | null }) {

@@ -4,11 +4,11 @@ import { isValidEmail, normalizeEmail } from "../core/email-address.js";
 import { AppError, validationError } from "../core/errors.js";
 import { groupBy } from "../core/group-by.js";
 import type { IdGenerator } from "../core/ids.js";
-import { decodeCursor, type Page, toPage } from "../core/pagination.js";
+import { type Page, toPage } from "../core/pagination.js";
 import { type InsertSpec, insertRows } from "../db/bulk.js";
 import type { DatabaseKind, Db } from "../db/database.js";
 import { isUniqueViolation } from "../db/errors.js";
-import { oneOf } from "../db/lists.js";
+import { newestFirst, oneOf } from "../db/lists.js";
 import type { Database, UserRow } from "../db/schema.js";
 import type { Actor, EventService } from "../events/event-service.js";
 
@@ -134,13 +134,7 @@ export class UserService {
   async list(tenantId: string, options: { email?: string; limit: number; cursor?: string }): Promise<Page<User>> {
     let query = this.db.selectFrom("users").selectAll().where("tenant_id", "=", tenantId);
     if (options.email !== undefined) query = query.where("email", "=", normalizeEmail(options.email));
-    const after = decodeCursor(options.cursor);
-    if (after) query = query.where((eb) => eb(eb.refTuple("created_at", "id"), "<", eb.tuple(after.createdAt, after.id)));
-    const rows = await query
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(options.limit + 1)
-      .execute();
+    const rows = await newestFirst(query, options.cursor, options.limit + 1).execute();
     return toPage(rows, options.limit, toUser);
   }
 

@@ -76,6 +76,31 @@ describe.each(databaseKinds)("native resources (%s)", (kind) => {
     expect(rest.body.data.length).toBeGreaterThan(0);
   });
 
+  it("pages every cursor list to its end: the pages together are the whole list, newest first, each row once", async () => {
+    const org = await api.post<{ id: string }>("/v1/organizations", { name: "Paged to the end" });
+    for (let i = 0; i < 2; i++) await api.post("/v1/organizations", { name: `Paged to the end ${i}` });
+    for (let i = 0; i < 5; i++) await api.post("/v1/invitations", { organizationId: org.body.id, email: uniqueEmail("to-the-end") });
+    for (let i = 0; i < 3; i++) await api.post("/v1/users", { email: uniqueEmail("to-the-end") });
+    await ctx.usher.worker.drain();
+    for (const url of ["/v1/organizations", "/v1/events", "/v1/users", "/v1/mailbox", `/v1/invitations?organizationId=${org.body.id}`]) {
+      const separator = url.includes("?") ? "&" : "?";
+      const whole = await api.get<{ data: Array<{ id: string }>; nextCursor: string | null }>(`${url}${separator}limit=200`);
+      expect(whole.body.nextCursor, url).toBeNull();
+      expect(whole.body.data.length, url).toBeGreaterThan(2);
+      const paged: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { body: { data: Array<{ id: string }>; nextCursor: string | null } } = await api.get(
+          `${url}${separator}limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+        );
+        expect(page.body.data.length, url).toBeLessThanOrEqual(2);
+        paged.push(...page.body.data.map((row) => row.id));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      expect(paged, url).toEqual(whole.body.data.map((row) => row.id));
+    }
+  });
+
   it("reads and patches settings, validating them and never returning the SMTP password", async () => {
     const initial = await api.get<Record<string, unknown>>("/v1/settings");
     expect(initial.body).toMatchObject({
