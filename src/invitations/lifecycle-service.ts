@@ -294,8 +294,9 @@ export class LifecycleService {
   }
 
   /**
-   * The acceptance transaction: the conditional claim first, then the membership re-check,
-   * the member limit and the membership with the roles that still exist.
+   * The acceptance transaction: the organization locked if its members are to be counted, the
+   * conditional claim, then the membership re-check, the member limit and the membership with
+   * the roles that still exist.
    */
   private async acceptAlone(job: AcceptJob): Promise<void> {
     const { row, actor, memberLimit } = job;
@@ -310,13 +311,15 @@ export class LifecycleService {
         user = found.user;
         userCreated = found.created;
       }
+      // The organization before the invitation, as a group locks them: in the other order, an
+      // acceptance alone and a group holding the same invitation each waited for the other.
+      if (known === undefined && memberLimit > 0) await this.deps.members.lockForCount(trx, row.organization_id);
       const claimed = await q.transitionPending(trx, tenantId, row.id, now, {
         status: "accepted",
         accepted_at: now,
         accepted_user_id: user.id,
       });
       if (!claimed) return this.explainNotPending(trx, tenantId, row.id, now);
-      if (known === undefined && memberLimit > 0) await this.deps.members.lockForCount(trx, row.organization_id);
       const check = await this.deps.members.joinCheck(trx, tenantId, row.organization_id, user.id, known === undefined ? memberLimit : 0);
       if (check.member) throw new AppError("invitee_already_member", { detail: "the invitee is already a member of the organization" });
       const members = known ?? check.members;

@@ -1,4 +1,7 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AppError } from "../../src/core/errors.js";
+import { SYSTEM_ACTOR } from "../../src/events/event-service.js";
 import {
   type Client,
   client,
@@ -159,5 +162,62 @@ describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
       .where("status", "=", "pending")
       .execute();
     expect(rows).toHaveLength(20);
+  });
+
+  it("an acceptance alone and a group holding the same invitation do not deadlock over the organization", async () => {
+    // A bug: a group locked the organization and then claimed its invitations, an acceptance
+    // alone claimed first and then locked the organization. With one invitation in both, each
+    // waited for the other and PostgreSQL aborted one of them (a 500). A third connection holds
+    // the group at the moment it has the organization and not yet the invitation.
+    const { organizationId } = await seedOrganization(api, "Deadlock");
+    const people = [];
+    for (let i = 0; i < 2; i++) {
+      const email = uniqueEmail("deadlock");
+      const user = await ctx.usher.users.create(ctx.tenantId, SYSTEM_ACTOR, { email });
+      const inv = await api.post<{ id: string }>("/v1/invitations", { organizationId, email });
+      const row = await ctx.usher.db.selectFrom("invitations").selectAll().where("id", "=", inv.body.id).executeTakeFirstOrThrow();
+      people.push({ user, row });
+    }
+    // The group claims in id order: the first invitation is the one held.
+    people.sort((a, b) => (a.row.id < b.row.id ? -1 : 1));
+    const [held, shared] = people;
+    if (!held || !shared) throw new Error("two invitations expected");
+    const lifecycle = ctx.usher.lifecycle;
+    const blocker = new pg.Client({ connectionString: ctx.config.databaseUrl });
+    const watcher = new pg.Client({ connectionString: ctx.config.databaseUrl });
+    await Promise.all([blocker.connect(), watcher.connect()]);
+    const waiting = async (n: number) => {
+      for (let i = 0; i < 500; i++) {
+        const { rows } = await watcher.query<{ n: number }>(
+          "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+        );
+        if ((rows[0]?.n ?? 0) >= n) return;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error(`${n} transactions never waited`);
+    };
+    try {
+      await blocker.query("begin");
+      await blocker.query("select id from invitations where id = $1 for update", [held.row.id]);
+      const group = Promise.allSettled([
+        lifecycle.accept(held.row, held.user, SYSTEM_ACTOR),
+        lifecycle.accept(shared.row, shared.user, SYSTEM_ACTOR),
+      ]);
+      await waiting(1);
+      const alone = lifecycle.accept(shared.row, shared.user, SYSTEM_ACTOR).then(
+        () => "accepted",
+        (error: unknown) => error,
+      );
+      await waiting(2);
+      await blocker.query("commit");
+      const [first, second] = await group;
+      expect([first?.status, second?.status]).toEqual(["fulfilled", "fulfilled"]);
+      const outcome = await alone;
+      expect(outcome).toBeInstanceOf(AppError);
+      expect((outcome as AppError).status).toBe(409);
+    } finally {
+      await blocker.end();
+      await watcher.end();
+    }
   });
 });
