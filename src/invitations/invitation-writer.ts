@@ -10,6 +10,7 @@ import type { CapturedMail, CaptureItem, MailNames } from "../email/captured-mai
 import type { Outbox, QueuedInvitationEmail } from "../email/outbox.js";
 import type { EventService, NewEvent } from "../events/event-service.js";
 import type { LimitGuard } from "../limits/limit-guard.js";
+import { lockOrganizationForCount } from "../organizations/organization-queries.js";
 import type { TenantSettings } from "../settings/settings.js";
 import { type CreateItemResult, type CreateJob, failureOf } from "./create-job.js";
 import { toInvitation, type ViewContext } from "./invitation.js";
@@ -164,13 +165,15 @@ export class InvitationWriter {
    */
   private async checkPendingCaps(trx: Db, jobs: readonly CreateJob[], fail: (job: CreateJob, error: AppError) => void) {
     const counts = new Map<string, { base: number; countedAt: number | undefined }>();
-    const byKey = groupBy(jobs, pendingKey);
+    // Organizations in id order, so that two groups lock them in the same order.
+    const byKey = [...groupBy(jobs, pendingKey)].sort(([, [x]], [, [y]]) => compare(x?.organizationId ?? "", y?.organizationId ?? ""));
     for (const [key, group] of byKey) {
       const first = group[0] as CreateJob;
       const cap = first.settings.limits.pendingPerOrganization;
       if (cap <= 0) continue;
       const adding = group.reduce((n, job) => n + live(job).length, 0);
       const known = this.deps.pendingCounts.peek(key, first.now, cap, adding);
+      if (known === undefined) await lockOrganizationForCount(trx, this.deps.kind, first.organizationId);
       const base = known ?? (await q.countPending(trx, first.tenantId, first.organizationId, cap, first.now));
       counts.set(key, { base, countedAt: known === undefined ? first.now : undefined });
       let added = 0;

@@ -5,6 +5,7 @@ import { type InsertSpec, insertRows } from "../db/bulk.js";
 import type { DatabaseKind, Db } from "../db/database.js";
 import type { Database } from "../db/schema.js";
 import type { Actor, EventService } from "../events/event-service.js";
+import { lockOrganizationForCount } from "../organizations/organization-queries.js";
 import type { RoleService } from "../roles/role-service.js";
 
 export interface Membership {
@@ -36,15 +37,9 @@ export class MemberService {
     private readonly events: EventService,
   ) {}
 
-  /**
-   * Before members are counted against the organization's limit: on PostgreSQL the
-   * organization's row is locked (`for no key update`, which inserts referencing it do not
-   * wait for), so that acceptances counting at the same time count one after the other and
-   * each sees the members the other added. SQLite's transactions run one at a time already.
-   */
-  async lockForCount(trx: Kysely<Database>, organizationId: string): Promise<void> {
-    if (this.kind !== "postgres") return;
-    await trx.selectFrom("organizations").select("id").where("id", "=", organizationId).forNoKeyUpdate().execute();
+  /** Before members are counted against the organization's limit (see `lockOrganizationForCount`). */
+  lockForCount(trx: Kysely<Database>, organizationId: string): Promise<void> {
+    return lockOrganizationForCount(trx, this.kind, organizationId);
   }
 
   /** Adds a membership with roles inside the caller's transaction (also used by acceptance). */

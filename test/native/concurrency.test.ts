@@ -1,5 +1,8 @@
 import pg from "pg";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../../src/app.js";
+import { createUsher } from "../../src/container.js";
 import { AppError } from "../../src/core/errors.js";
 import { SYSTEM_ACTOR } from "../../src/events/event-service.js";
 import {
@@ -218,6 +221,40 @@ describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
     } finally {
       await blocker.end();
       await watcher.end();
+    }
+  });
+
+  it("concurrent creates through two instances never pass an organization's pending cap", async () => {
+    // A bug: groups in flight at once (in two processes, or two in one) each counted the
+    // organization's pending invitations before either had inserted, and both filled the room
+    // that was left.
+    const second = await createUsher(ctx.config, { log: pino({ level: "silent" }) });
+    const secondApp = await buildApp(second);
+    const apis = [api, client(secondApp, ctx.adminKey)];
+    await api.patch("/v1/settings", { limits: { pendingPerOrganization: 10 } });
+    try {
+      for (let round = 0; round < 3; round++) {
+        const { organizationId } = await seedOrganization(api, `Capped ${round}`);
+        const answers = await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            (apis[i % 2] ?? api).post("/v1/invitations", { organizationId, email: uniqueEmail("capped") }),
+          ),
+        );
+        const statuses = answers.map((a) => a.status);
+        expect(statuses.filter((s) => s === 201)).toHaveLength(10);
+        expect(statuses.filter((s) => s === 429)).toHaveLength(30);
+        const pending = await ctx.usher.db
+          .selectFrom("invitations")
+          .select("id")
+          .where("organization_id", "=", organizationId)
+          .where("status", "=", "pending")
+          .execute();
+        expect(pending).toHaveLength(10);
+      }
+    } finally {
+      await api.patch("/v1/settings", { limits: { pendingPerOrganization: 10_000 } });
+      await secondApp.close();
+      await second.close();
     }
   });
 });
