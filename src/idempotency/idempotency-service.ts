@@ -8,9 +8,20 @@ export interface StoredAnswer {
   body: unknown;
 }
 
+/** A key whose first request is still being answered has no status yet. */
+const IN_PROGRESS = 0;
+/** How often a request waits on a key in progress looks again. */
+const POLL_MS = 20;
+/** A key in progress for longer than this was left by a process that died: it is taken over. */
+const LEASE_MS = 10_000;
+
 /**
  * `Idempotency-Key` for creates: the first answer to a key is stored and returned again for
  * the same body; another body under the same key is refused. Only 2xx answers are stored.
+ *
+ * The first request reserves the key before it creates anything, and stores its answer there
+ * afterwards; a concurrent request with the same key, in this process or another, waits for
+ * that answer instead of creating too. A request that fails gives the key back.
  */
 export class IdempotencyService {
   constructor(
@@ -20,34 +31,77 @@ export class IdempotencyService {
 
   async run(tenantId: string, key: string, request: unknown, execute: () => Promise<StoredAnswer>): Promise<StoredAnswer> {
     const hash = sha256(JSON.stringify(request));
-    const stored = await this.find(tenantId, key, hash);
-    if (stored) return stored;
-    try {
-      const answer = await execute();
-      if (answer.statusCode < 300) {
-        await this.db
-          .insertInto("idempotency_keys")
-          .values({
-            tenant_id: tenantId,
-            key,
-            request_hash: hash,
-            status_code: answer.statusCode,
-            body: JSON.stringify(answer.body),
-            created_at: this.clock.now(),
-          })
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-      }
-      return answer;
-    } catch (error) {
-      // A concurrent request with the same key may have won: answer as it did.
-      const winner = await this.find(tenantId, key, hash);
-      if (winner) return winner;
-      throw error;
+    for (;;) {
+      const reserved = await this.reserve(tenantId, key, hash);
+      if (reserved !== undefined) return this.answer(tenantId, key, reserved, execute);
+      const stored = await this.find(tenantId, key, hash);
+      if (stored === undefined) continue;
+      if (stored.statusCode !== IN_PROGRESS) return { statusCode: stored.statusCode, body: stored.body };
+      const taken = await this.takeOver(tenantId, key, stored.reservedAt);
+      if (taken !== undefined) return this.answer(tenantId, key, taken, execute);
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   }
 
-  private async find(tenantId: string, key: string, hash: string): Promise<StoredAnswer | undefined> {
+  /**
+   * Runs the request under the key reserved at `reservedAt`: its 2xx answer is stored, anything
+   * else frees the key. Both only while the reservation is still this request's.
+   */
+  private async answer(tenantId: string, key: string, reservedAt: number, execute: () => Promise<StoredAnswer>): Promise<StoredAnswer> {
+    const mine = this.db
+      .updateTable("idempotency_keys")
+      .where("tenant_id", "=", tenantId)
+      .where("key", "=", key)
+      .where("status_code", "=", IN_PROGRESS)
+      .where("created_at", "=", reservedAt);
+    const release = () =>
+      this.db
+        .deleteFrom("idempotency_keys")
+        .where("tenant_id", "=", tenantId)
+        .where("key", "=", key)
+        .where("status_code", "=", IN_PROGRESS)
+        .where("created_at", "=", reservedAt)
+        .execute();
+    let answer: StoredAnswer;
+    try {
+      answer = await execute();
+    } catch (error) {
+      await release();
+      throw error;
+    }
+    if (answer.statusCode >= 300) await release();
+    else await mine.set({ status_code: answer.statusCode, body: JSON.stringify(answer.body) }).execute();
+    return answer;
+  }
+
+  /** The key for this request, reserved now; undefined when it exists already. */
+  private async reserve(tenantId: string, key: string, hash: string): Promise<number | undefined> {
+    const now = this.clock.now();
+    const inserted = await this.db
+      .insertInto("idempotency_keys")
+      .values({ tenant_id: tenantId, key, request_hash: hash, status_code: IN_PROGRESS, body: "", created_at: now })
+      .onConflict((oc) => oc.doNothing())
+      .returning("key")
+      .executeTakeFirst();
+    return inserted ? now : undefined;
+  }
+
+  /** A reservation older than the lease becomes this request's, unless another took it first. */
+  private async takeOver(tenantId: string, key: string, reservedAt: number): Promise<number | undefined> {
+    const now = this.clock.now();
+    if (now - reservedAt < LEASE_MS) return undefined;
+    const result = await this.db
+      .updateTable("idempotency_keys")
+      .set({ created_at: now })
+      .where("tenant_id", "=", tenantId)
+      .where("key", "=", key)
+      .where("status_code", "=", IN_PROGRESS)
+      .where("created_at", "=", reservedAt)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1 ? now : undefined;
+  }
+
+  private async find(tenantId: string, key: string, hash: string) {
     const row = await this.db
       .selectFrom("idempotency_keys")
       .selectAll()
@@ -58,6 +112,10 @@ export class IdempotencyService {
     if (row.request_hash !== hash) {
       throw new AppError("idempotency_key_reused", { detail: "this Idempotency-Key was used with a different request body" });
     }
-    return { statusCode: row.status_code, body: JSON.parse(row.body) };
+    return {
+      statusCode: row.status_code,
+      body: row.status_code === IN_PROGRESS ? undefined : JSON.parse(row.body),
+      reservedAt: row.created_at,
+    };
   }
 }

@@ -257,4 +257,35 @@ describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
       await second.close();
     }
   });
+
+  it("concurrent creates with one Idempotency-Key through two instances: one invitation, every answer the first", async () => {
+    // A bug: the answer was stored after the create, so a request that came between them in
+    // another process created again and answered 409 duplicate.
+    const second = await createUsher(ctx.config, { log: pino({ level: "silent" }) });
+    const secondApp = await buildApp(second);
+    const apis = [api, client(secondApp, ctx.adminKey)];
+    try {
+      for (let round = 0; round < 5; round++) {
+        const body = { organizationId: org.organizationId, email: uniqueEmail("idem-two") };
+        const answers = await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            (apis[i % 2] ?? api).post<{ id: string }>("/v1/invitations", body, { "idempotency-key": `two-${round}` }),
+          ),
+        );
+        expect(answers.map((a) => a.status)).toEqual(answers.map(() => 201));
+        expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+        const batch = { organizationId: org.organizationId, emails: [uniqueEmail("idem-two"), uniqueEmail("idem-two")] };
+        const batches = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            (apis[i % 2] ?? api).post("/v1/invitations/batch", batch, { "idempotency-key": `two-batch-${round}` }),
+          ),
+        );
+        expect(new Set(batches.map((a) => `${a.status} ${a.text}`)).size).toBe(1);
+        expect(batches[0]?.status).toBe(201);
+      }
+    } finally {
+      await secondApp.close();
+      await second.close();
+    }
+  });
 });

@@ -189,6 +189,16 @@ describe.each(databaseKinds)("native invitations, happy paths (%s)", (kind) => {
     expect(other.body).toMatchObject({ code: "idempotency_key_reused" });
   });
 
+  it("keeps no answer but a 2xx under an Idempotency-Key: after a refused create the key is free again", async () => {
+    const body = { organizationId: org.organizationId, email: uniqueEmail("idem-free") };
+    const refused = await api.post("/v1/invitations", { ...body, organizationId: "org_doesnotexist" }, { "idempotency-key": "free-1" });
+    expect(refused.status).toBe(404);
+    const created = await api.post<Inv>("/v1/invitations", body, { "idempotency-key": "free-1" });
+    expect(created.status).toBe(201);
+    const again = await api.post<Inv>("/v1/invitations", body, { "idempotency-key": "free-1" });
+    expect(again.body.id).toBe(created.body.id);
+  });
+
   it("lets a new invitation replace an expired one for the same email", async () => {
     const email = uniqueEmail("expired");
     const first = await api.post<Inv>("/v1/invitations", { organizationId: org.organizationId, email, expiresIn: 1 });
