@@ -5,6 +5,10 @@ import { setFlagsFromString } from "node:v8";
 import { SCOPES, type Scope } from "./api-keys/scopes.js";
 import { loadConfig } from "./config.js";
 import { createUsher } from "./container.js";
+import { SecretBox } from "./core/crypto.js";
+import { openDatabase } from "./db/database.js";
+import { migrateToLatest } from "./db/migrate.js";
+import { adoptServerSecret } from "./db/server-secret.js";
 import { SYSTEM_ACTOR } from "./events/event-service.js";
 import { startServer } from "./server.js";
 
@@ -15,6 +19,8 @@ const HELP = `usher <command>
   tenants create <name>              create a tenant and print its admin key
   keys create --tenant <id> [--name <name>] [--scope <scope>]... [--user <user id>]
                                      create an API key and print it once
+  secret adopt                       make this server secret the database's (after a change:
+                                     existing invitation tokens stop working)
 
 Configuration comes from the environment (and a .env file): see the README.`;
 
@@ -95,6 +101,18 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`key ${created.apiKey.id} scopes ${created.apiKey.scopes.join(",")}\n${created.key}\n`);
       } finally {
         await usher.close();
+      }
+      return 0;
+    }
+    case "secret": {
+      if (sub !== "adopt") break;
+      const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        await migrateToLatest(database.db);
+        await adoptServerSecret(database.db, new SecretBox(config.secret).fingerprint, Date.now());
+        process.stdout.write("this server secret is now the database's\n");
+      } finally {
+        await database.close();
       }
       return 0;
     }

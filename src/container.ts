@@ -7,6 +7,7 @@ import { type IdGenerator, newId } from "./core/ids.js";
 import { type LimitStore, MemoryLimitStore } from "./core/limiter.js";
 import { type DatabaseHandle, openDatabase } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
+import { checkServerSecret } from "./db/server-secret.js";
 import { CaptureTransport } from "./email/capture-transport.js";
 import { CapturedMail } from "./email/captured-mail.js";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "./email/delivery-worker.js";
@@ -58,6 +59,12 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.newId ?? newId;
   const box = new SecretBox(config.secret);
+  try {
+    await checkServerSecret(db, box.fingerprint, clock.now());
+  } catch (error) {
+    if (!overrides.database) await database.close();
+    throw error;
+  }
   const limits = new LimitGuard(overrides.limitStore ?? new MemoryLimitStore(() => clock.now()));
 
   const events = new EventService(db, clock, ids, database.kind);

@@ -101,4 +101,25 @@ describe("the usher command", () => {
     });
     await expect(run(process.execPath, [...CLI, "bogus"], { env })).rejects.toMatchObject({ code: 2 });
   });
+
+  it("refuses a database set up with another server secret until that secret is adopted", async () => {
+    const dir = dataDir();
+    const withSecret = (secret?: string) => {
+      const env: Record<string, string | undefined> = { ...process.env, USHER_DATA_DIR: dir, LOG_LEVEL: "silent", USHER_SECRET: secret };
+      if (secret === undefined) delete env.USHER_SECRET;
+      return env;
+    };
+    const first = "first-secret-first-secret-first-secret";
+    const second = "second-secret-second-secret-second-secret";
+    await run(process.execPath, [...CLI, "migrate"], { env: withSecret(first) });
+    // Another secret, or none (the data folder then generates its own): the process stops.
+    for (const secret of [second, undefined]) {
+      const refused = run(process.execPath, [...CLI, "migrate"], { env: withSecret(secret) });
+      await expect(refused).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("same USHER_SECRET") });
+    }
+    const adopted = await run(process.execPath, [...CLI, "secret", "adopt"], { env: withSecret(second) });
+    expect(adopted.stdout).toContain("this server secret is now the database's");
+    await run(process.execPath, [...CLI, "migrate"], { env: withSecret(second) });
+    await expect(run(process.execPath, [...CLI, "migrate"], { env: withSecret(first) })).rejects.toMatchObject({ code: 1 });
+  });
 });

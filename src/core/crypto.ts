@@ -8,11 +8,14 @@ import { takeRandom } from "./ids.js";
 export class SecretBox {
   private readonly hashKey: Buffer;
   private readonly encryptionKey: Buffer;
+  /** Names the secret without revealing it, so that a database can tell which one it was set up with. */
+  readonly fingerprint: string;
 
   constructor(serverSecret: string) {
     const ikm = Buffer.from(serverSecret, "utf8");
     this.hashKey = Buffer.from(hkdfSync("sha256", ikm, "usher", "token-lookup", 32));
     this.encryptionKey = Buffer.from(hkdfSync("sha256", ikm, "usher", "token-encryption", 32));
+    this.fingerprint = Buffer.from(hkdfSync("sha256", ikm, "usher", "secret-fingerprint", 32)).toString("base64url");
   }
 
   /** Keyed hash used to look a token up; deterministic, so it can carry a unique index. */

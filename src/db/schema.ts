@@ -14,6 +14,7 @@ export interface Database {
   outbox: OutboxTable;
   mailbox: MailboxTable;
   idempotency_keys: IdempotencyKeyTable;
+  server_secret: ServerSecretTable;
 }
 
 export interface TenantTable {
@@ -169,3 +170,9 @@ export type EventRow = Selectable<EventTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type MailboxRow = Selectable<MailboxTable>;
 export type TenantRow = Selectable<TenantTable>;
+
+export interface ServerSecretTable {
+  id: number;
+  fingerprint: string;
+  recorded_at: number;
+}

@@ -1,4 +1,7 @@
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createUsher } from "../../src/container.js";
+import { ServerSecretMismatch } from "../../src/db/server-secret.js";
 import {
   awayFromWindowEdge,
   type Client,
@@ -29,6 +32,13 @@ describe.each(databaseKinds)("native API security (%s)", (kind) => {
     otherTenant = client(ctx.app, tenant.body.apiKey.key);
   });
   afterAll(async () => ctx?.close());
+
+  it("keeps a second instance with another server secret off the database, so no token stops working", async () => {
+    const other = createUsher({ ...ctx.config, secret: "another-secret-another-secret-another" }, { log: pino({ level: "silent" }) });
+    await expect(other).rejects.toBeInstanceOf(ServerSecretMismatch);
+    const same = await createUsher(ctx.config, { log: pino({ level: "silent" }) });
+    await same.close();
+  });
 
   it.each([
     ["no header", undefined],
