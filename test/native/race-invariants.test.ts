@@ -3,6 +3,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app.js";
 import { createUsher, type Usher } from "../../src/container.js";
+import { fetchAccessToken } from "../compat/logto/helpers.js";
 import { createTestContext, TEST_DATABASE_URL, type TestContext, tokenOf } from "../helpers/harness.js";
 
 /** A seeded generator, so that a failing run can be replayed with the same choices. */
@@ -68,20 +69,8 @@ describe.runIf(TEST_DATABASE_URL)("random bursts of every dialect's writes on Po
     const organizations: string[] = [];
     for (const name of ["Race A", "Race B"]) organizations.push(String((await send("POST", "/v1/organizations", { name })).body.id));
     const role = String((await send("POST", "/v1/roles", { name: "racer" })).body.id);
-    const [clientId = "", clientSecret = ""] = ctx.adminKey.split(".");
-    const token = await ctx.app.inject({
-      method: "POST",
-      url: "/oidc/token",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      payload: new URLSearchParams({
-        grant_type: "client_credentials",
-        client_id: clientId,
-        client_secret: clientSecret,
-        resource: "https://default.logto.app/api",
-        scope: "all",
-      }).toString(),
-    });
-    const logto = `Bearer ${(token.json() as { access_token: string }).access_token}`;
+    const [keyId = "", keySecret = ""] = ctx.adminKey.split(".");
+    const logto = `Bearer ${await fetchAccessToken(ctx.app, ctx.adminKey)}`;
     const emails = Array.from({ length: 6 }, (_, i) => `racer${i}@race.example.com`);
     const users = new Map<string, string>();
     for (const email of emails) users.set(email, String((await send("POST", "/v1/users", { email })).body.id));
@@ -127,7 +116,7 @@ describe.runIf(TEST_DATABASE_URL)("random bursts of every dialect's writes on Po
           async () => {
             const res = await send(
               "POST",
-              `/v2/manage/invitations?apikey=${clientId}&apisecret=${clientSecret}`,
+              `/v2/manage/invitations?apikey=${keyId}&apisecret=${keySecret}`,
               { email, orgId: organizationId },
               null,
             );
