@@ -95,6 +95,21 @@ export async function createTestContext(
   };
 }
 
+/** Another Usher on the context's database and configuration, as a second process would run it. */
+export async function secondInstance(ctx: TestContext): Promise<{ usher: Usher; app: FastifyInstance; close(): Promise<void> }> {
+  const usher = await createUsher(ctx.config, { log: pino({ level: "silent" }) });
+  const app = await buildApp(usher);
+  await app.ready();
+  return {
+    usher,
+    app,
+    async close() {
+      await app.close();
+      await usher.close();
+    },
+  };
+}
+
 export interface Answer<T = unknown> {
   status: number;
   body: T;

@@ -1,14 +1,12 @@
 import pg from "pg";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "../../src/app.js";
-import { createUsher } from "../../src/container.js";
 import { AppError } from "../../src/core/errors.js";
 import { SYSTEM_ACTOR } from "../../src/events/event-service.js";
 import {
   type Client,
   client,
   createTestContext,
+  secondInstance,
   seedOrganization,
   TEST_DATABASE_URL,
   type TestContext,
@@ -228,9 +226,8 @@ describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
     // A bug: groups in flight at once (in two processes, or two in one) each counted the
     // organization's pending invitations before either had inserted, and both filled the room
     // that was left.
-    const second = await createUsher(ctx.config, { log: pino({ level: "silent" }) });
-    const secondApp = await buildApp(second);
-    const apis = [api, client(secondApp, ctx.adminKey)];
+    const second = await secondInstance(ctx);
+    const apis = [api, client(second.app, ctx.adminKey)];
     await api.patch("/v1/settings", { limits: { pendingPerOrganization: 10 } });
     try {
       for (let round = 0; round < 3; round++) {
@@ -253,7 +250,6 @@ describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
       }
     } finally {
       await api.patch("/v1/settings", { limits: { pendingPerOrganization: 10_000 } });
-      await secondApp.close();
       await second.close();
     }
   });
@@ -261,9 +257,8 @@ describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
   it("concurrent creates with one Idempotency-Key through two instances: one invitation, every answer the first", async () => {
     // A bug: the answer was stored after the create, so a request that came between them in
     // another process created again and answered 409 duplicate.
-    const second = await createUsher(ctx.config, { log: pino({ level: "silent" }) });
-    const secondApp = await buildApp(second);
-    const apis = [api, client(secondApp, ctx.adminKey)];
+    const second = await secondInstance(ctx);
+    const apis = [api, client(second.app, ctx.adminKey)];
     try {
       for (let round = 0; round < 5; round++) {
         const body = { organizationId: org.organizationId, email: uniqueEmail("idem-two") };
@@ -284,7 +279,6 @@ describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
         expect(batches[0]?.status).toBe(201);
       }
     } finally {
-      await secondApp.close();
       await second.close();
     }
   });

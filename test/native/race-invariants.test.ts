@@ -1,10 +1,6 @@
-import type { FastifyInstance } from "fastify";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "../../src/app.js";
-import { createUsher, type Usher } from "../../src/container.js";
 import { fetchAccessToken } from "../compat/logto/helpers.js";
-import { createTestContext, TEST_DATABASE_URL, type TestContext, tokenOf } from "../helpers/harness.js";
+import { createTestContext, secondInstance, TEST_DATABASE_URL, type TestContext, tokenOf } from "../helpers/harness.js";
 
 /** A seeded generator, so that a failing run can be replayed with the same choices. */
 function random(seed: number): () => number {
@@ -32,17 +28,13 @@ const ENDINGS = new Set(["accept", "admin-accept", "decline", "revoke", "logto-s
 // on one database, as several processes would run.
 describe.runIf(TEST_DATABASE_URL)("random bursts of every dialect's writes on PostgreSQL, two instances", () => {
   let ctx: TestContext;
-  let second: Usher;
-  let secondApp: FastifyInstance;
+  let second: Awaited<ReturnType<typeof secondInstance>>;
 
   beforeAll(async () => {
     ctx = await createTestContext("postgres");
-    second = await createUsher(ctx.config, { log: pino({ level: "silent" }) });
-    secondApp = await buildApp(second);
-    await secondApp.ready();
+    second = await secondInstance(ctx);
   });
   afterAll(async () => {
-    await secondApp?.close();
     await second?.close();
     await ctx?.close();
   });
@@ -57,7 +49,7 @@ describe.runIf(TEST_DATABASE_URL)("random bursts of every dialect's writes on Po
       payload?: object,
       authorization: string | null = `Bearer ${ctx.adminKey}`,
     ) => {
-      const res = await pick([ctx.app, secondApp]).inject({
+      const res = await pick([ctx.app, second.app]).inject({
         method,
         url,
         headers: authorization ? { authorization } : {},
