@@ -14,6 +14,18 @@ import {
   uniqueEmail,
 } from "../helpers/harness.js";
 
+/** Resolves once `n` transactions of this database wait for a lock. */
+async function lockWaiters(watcher: pg.Client, n: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const { rows } = await watcher.query<{ n: number }>(
+      "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+    );
+    if ((rows[0]?.n ?? 0) >= n) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`${n} transactions never waited`);
+}
+
 // SQLite serializes writers and would hide races: these run on PostgreSQL only (CI sets the URL).
 describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
   let ctx: TestContext;
@@ -187,16 +199,7 @@ describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
     const blocker = new pg.Client({ connectionString: ctx.config.databaseUrl });
     const watcher = new pg.Client({ connectionString: ctx.config.databaseUrl });
     await Promise.all([blocker.connect(), watcher.connect()]);
-    const waiting = async (n: number) => {
-      for (let i = 0; i < 500; i++) {
-        const { rows } = await watcher.query<{ n: number }>(
-          "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
-        );
-        if ((rows[0]?.n ?? 0) >= n) return;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      throw new Error(`${n} transactions never waited`);
-    };
+    const waiting = (n: number) => lockWaiters(watcher, n);
     try {
       await blocker.query("begin");
       await blocker.query("select id from invitations where id = $1 for update", [held.row.id]);
@@ -280,6 +283,29 @@ describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
       }
     } finally {
       await second.close();
+    }
+  });
+
+  it("a member added while the user is being deleted answers 404 user_not_found, not 500", async () => {
+    // A bug: the user existed when the request looked, and the membership's foreign key then
+    // failed once the deletion committed; that answered 500.
+    const { organizationId } = await seedOrganization(api, "Vanishing");
+    const user = await api.post<{ id: string }>("/v1/users", { email: uniqueEmail("vanishing") });
+    const deleter = new pg.Client({ connectionString: ctx.config.databaseUrl });
+    const watcher = new pg.Client({ connectionString: ctx.config.databaseUrl });
+    await Promise.all([deleter.connect(), watcher.connect()]);
+    try {
+      await deleter.query("begin");
+      await deleter.query("delete from users where id = $1", [user.body.id]);
+      const added = api.post(`/v1/organizations/${organizationId}/members`, { userId: user.body.id });
+      await lockWaiters(watcher, 1);
+      await deleter.query("commit");
+      const answer = await added;
+      expect(answer.status).toBe(404);
+      expect(answer.body).toMatchObject({ code: "user_not_found" });
+    } finally {
+      await deleter.end();
+      await watcher.end();
     }
   });
 });
