@@ -54,8 +54,38 @@ export class SettingsService {
     return settings;
   }
 
+  /**
+   * Applies a patch to the settings as stored (not as cached): the row is written only if it
+   * still holds what the patch was merged into, and merged again otherwise, so that patches at
+   * the same time, in this process or another, each keep the other's fields.
+   */
   async update(tenantId: string, actor: Actor, patch: SettingsPatch): Promise<TenantSettings> {
-    const current = await this.get(tenantId);
+    for (;;) {
+      const row = await this.db.selectFrom("tenants").select("settings").where("id", "=", tenantId).executeTakeFirst();
+      if (!row) throw new Error(`tenant ${tenantId} does not exist`);
+      const next = this.merge(parseSettings(row.settings), patch);
+      const written = await this.db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable("tenants")
+          .set({ settings: JSON.stringify(next) })
+          .where("id", "=", tenantId)
+          .where("settings", "=", row.settings)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) !== 1) return false;
+        await this.events.record(trx, tenantId, actor, "settings.updated", {
+          data: { fields: Object.keys(patch).sort() },
+        });
+        return true;
+      });
+      if (written) {
+        this.cache.set(tenantId, { settings: next, loadedAt: Date.now() });
+        return next;
+      }
+    }
+  }
+
+  /** The settings with the patch applied, prepared and validated. */
+  private merge(current: TenantSettings, patch: SettingsPatch): TenantSettings {
     const next: TenantSettings = {
       ...current,
       ...(patch.acceptUrl !== undefined && { acceptUrl: patch.acceptUrl }),
@@ -72,17 +102,6 @@ export class SettingsService {
     for (const prepare of this.preparers) prepare(next, current);
     validateSettings(next);
     for (const validate of this.validators) validate(next);
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable("tenants")
-        .set({ settings: JSON.stringify(next) })
-        .where("id", "=", tenantId)
-        .execute();
-      await this.events.record(trx, tenantId, actor, "settings.updated", {
-        data: { fields: Object.keys(patch).sort() },
-      });
-    });
-    this.cache.set(tenantId, { settings: next, loadedAt: Date.now() });
     return next;
   }
 }

@@ -308,4 +308,22 @@ describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
       await watcher.end();
     }
   });
+
+  it("a settings patch through another instance keeps what this one changed a moment before", async () => {
+    // A bug: the other instance merged the patch into its cached settings (up to 5 s old).
+    const second = await secondInstance(ctx);
+    const other = client(second.app, ctx.adminKey);
+    try {
+      expect((await other.get("/v1/settings")).status).toBe(200);
+      expect((await api.patch("/v1/settings", { brandName: "First" })).status).toBe(200);
+      expect((await other.patch("/v1/settings", { locale: "fr" })).status).toBe(200);
+      // As stored (this instance may still serve its cached copy for a few seconds).
+      expect((await other.get("/v1/settings")).body).toMatchObject({ brandName: "First", locale: "fr" });
+      const row = await ctx.usher.db.selectFrom("tenants").select("settings").where("id", "=", ctx.tenantId).executeTakeFirstOrThrow();
+      expect(JSON.parse(row.settings)).toMatchObject({ brandName: "First", locale: "fr" });
+    } finally {
+      await api.patch("/v1/settings", { brandName: null, locale: "en" });
+      await second.close();
+    }
+  });
 });

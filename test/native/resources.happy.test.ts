@@ -101,6 +101,31 @@ describe.each(databaseKinds)("native resources (%s)", (kind) => {
     }
   });
 
+  it("keeps every field of patches sent at the same time", async () => {
+    // A bug: each patch merged into the cached settings and wrote them whole, so the last one
+    // put back what the others had changed.
+    const answers = await Promise.all([
+      api.patch("/v1/settings", { locale: "de" }),
+      api.patch("/v1/settings", { brandName: "Concurrent" }),
+      api.patch("/v1/settings", { limits: { pendingPerOrganization: 7_777 } }),
+      api.patch("/v1/settings", { invitationLifetime: { defaultSeconds: 86_400 } }),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    const settings = await api.get<Record<string, unknown>>("/v1/settings");
+    expect(settings.body).toMatchObject({
+      locale: "de",
+      brandName: "Concurrent",
+      limits: { pendingPerOrganization: 7_777 },
+      invitationLifetime: { defaultSeconds: 86_400 },
+    });
+    await api.patch("/v1/settings", {
+      locale: "en",
+      brandName: null,
+      limits: { pendingPerOrganization: 10_000 },
+      invitationLifetime: { defaultSeconds: 604_800 },
+    });
+  });
+
   it("reads and patches settings, validating them and never returning the SMTP password", async () => {
     const initial = await api.get<Record<string, unknown>>("/v1/settings");
     expect(initial.body).toMatchObject({
