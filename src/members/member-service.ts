@@ -217,15 +217,20 @@ export class MemberService {
     if (!org) throw new AppError("organization_not_found", { detail: `organization ${organizationId} does not exist` });
   }
 
+  /**
+   * The membership, locked for the rest of the transaction on PostgreSQL: changes of one
+   * membership's roles then run one after the other. Without the lock, two role replacements
+   * at the same time each deleted the roles they saw and both inserted theirs, leaving the union.
+   */
   private async requireMembership(db: Kysely<Database>, tenantId: string, organizationId: string, userId: string) {
     await this.requireOrganization(db, tenantId, organizationId);
-    const row = await db
+    const query = db
       .selectFrom("memberships")
       .selectAll()
       .where("tenant_id", "=", tenantId)
       .where("organization_id", "=", organizationId)
-      .where("user_id", "=", userId)
-      .executeTakeFirst();
+      .where("user_id", "=", userId);
+    const row = await (this.kind === "postgres" ? query.forUpdate() : query).executeTakeFirst();
     if (!row) throw new AppError("member_not_found", { detail: `user ${userId} is not a member` });
     return row;
   }

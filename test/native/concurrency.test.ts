@@ -326,4 +326,24 @@ describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
       await second.close();
     }
   });
+
+  it("concurrent role replacements of one membership leave one of them, never their union", async () => {
+    // A bug: each replacement deleted the roles it saw and inserted its own, so three at once
+    // left all of them.
+    const { organizationId } = await seedOrganization(api, "Replaced roles");
+    const roles: string[] = [];
+    for (let i = 0; i < 5; i++)
+      roles.push((await api.post<{ id: string }>("/v1/roles", { name: `replaced-${i}-${uniqueEmail()}` })).body.id);
+    const sets = [roles.slice(0, 2), roles.slice(2, 3), roles.slice(3, 5)].map((set) => set.sort());
+    for (let round = 0; round < 10; round++) {
+      const user = await api.post<{ id: string }>("/v1/users", { email: uniqueEmail("replaced") });
+      await api.post(`/v1/organizations/${organizationId}/members`, { userId: user.body.id });
+      const answers = await Promise.all(
+        sets.map((roleIds) => api.put(`/v1/organizations/${organizationId}/members/${user.body.id}/roles`, { roleIds })),
+      );
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+      const rows = await ctx.usher.db.selectFrom("membership_roles").select("role_id").where("user_id", "=", user.body.id).execute();
+      expect(sets).toContainEqual(rows.map((r) => r.role_id).sort());
+    }
+  });
 });
