@@ -88,15 +88,7 @@ export async function writeAcceptGroup(trx: Db, deps: AcceptGroupDeps, jobs: rea
   const wanted = jobs.map((job) => JSON.parse(claimOf(job).role_ids) as string[]);
   const roleIds = [...new Set(wanted.flat())];
   const existing = new Set(
-    roleIds.length === 0
-      ? []
-      : (
-          await trx
-            .selectFrom("roles")
-            .select(["tenant_id", "id"])
-            .where(oneOf(deps.kind, "id", roleIds))
-            .execute()
-        ).map((r) => `${r.tenant_id}:${r.id}`),
+    roleIds.length === 0 ? [] : (await grantableRoles(trx, deps.kind, roleIds)).map((r) => `${r.tenant_id}:${r.id}`),
   );
   const memberships = await deps.members.insertAll(
     trx,
@@ -118,6 +110,21 @@ export async function writeAcceptGroup(trx: Db, deps: AcceptGroupDeps, jobs: rea
     job.outcome = { user, membership, claimed: claimOf(job), members, counted };
   });
   await deps.events.recordAll(trx, events);
+}
+
+/**
+ * The invitation's roles that still exist, to grant. On PostgreSQL they are locked against
+ * deletion (`for key share`) until the acceptance commits: a role deleted between this read and
+ * the insert of the membership's roles failed the acceptance on the foreign key. A role deleted
+ * first is simply not granted.
+ */
+export async function grantableRoles(trx: Db, kind: DatabaseKind, roleIds: readonly string[], tenantId?: string) {
+  let query = trx
+    .selectFrom("roles")
+    .select(["tenant_id", "id"])
+    .where(oneOf(kind, "id", roleIds));
+  if (tenantId !== undefined) query = query.where("tenant_id", "=", tenantId);
+  return (kind === "postgres" ? query.forKeyShare() : query).execute();
 }
 
 /** What an acceptance records: the user made for it, if any, and the acceptance itself. */

@@ -14,7 +14,7 @@ import type { MemberService, Membership } from "../members/member-service.js";
 import type { RoleService } from "../roles/role-service.js";
 import { isHttpUrl, isLocale, type SettingsService } from "../settings/settings-service.js";
 import type { User, UserService } from "../users/user-service.js";
-import { type AcceptJob, acceptanceEvents, writeAcceptGroup } from "./accept-group.js";
+import { type AcceptJob, acceptanceEvents, grantableRoles, writeAcceptGroup } from "./accept-group.js";
 import { effectiveStatus, type Invitation, toInvitation } from "./invitation.js";
 import * as q from "./invitation-queries.js";
 import type { InvitationService } from "./invitation-service.js";
@@ -331,12 +331,7 @@ export class LifecycleService {
         });
       }
       const wanted = JSON.parse(claimed.role_ids) as string[];
-      const existing =
-        wanted.length === 0
-          ? []
-          : (await trx.selectFrom("roles").select("id").where("tenant_id", "=", tenantId).where("id", "in", wanted).execute()).map(
-              (r) => r.id,
-            );
+      const existing = wanted.length === 0 ? [] : (await grantableRoles(trx, this.deps.kind, wanted, tenantId)).map((r) => r.id);
       const membership = await this.deps.members.insert(
         trx,
         tenantId,

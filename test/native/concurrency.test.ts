@@ -346,4 +346,35 @@ describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
       expect(sets).toContainEqual(rows.map((r) => r.role_id).sort());
     }
   });
+
+  it("an acceptance while one of its roles is being deleted grants the others and succeeds", async () => {
+    // A bug: the role was read as existing, then its deletion committed and the membership's
+    // roles failed their foreign key, which failed the acceptance.
+    const { organizationId } = await seedOrganization(api, "Role going");
+    const going = await api.post<{ id: string }>("/v1/roles", { name: `going-${uniqueEmail()}` });
+    const staying = await api.post<{ id: string }>("/v1/roles", { name: `staying-${uniqueEmail()}` });
+    const inv = await api.post<{ acceptUrl: string }>("/v1/invitations", {
+      organizationId,
+      email: uniqueEmail("role-going"),
+      roleIds: [going.body.id, staying.body.id],
+    });
+    const deleter = new pg.Client({ connectionString: ctx.config.databaseUrl });
+    const watcher = new pg.Client({ connectionString: ctx.config.databaseUrl });
+    await Promise.all([deleter.connect(), watcher.connect()]);
+    try {
+      await deleter.query("begin");
+      await deleter.query("delete from roles where id = $1", [going.body.id]);
+      const accepted = client(ctx.app, null).post<{ membership: { roleIds: string[] } }>("/v1/public/invitations/accept", {
+        token: tokenOf(inv.body.acceptUrl),
+      });
+      await lockWaiters(watcher, 1);
+      await deleter.query("commit");
+      const answer = await accepted;
+      expect(answer.status).toBe(200);
+      expect(answer.body.membership.roleIds).toEqual([staying.body.id]);
+    } finally {
+      await deleter.end();
+      await watcher.end();
+    }
+  });
 });
