@@ -3,12 +3,12 @@ import { AppError, type ErrorCode, type FieldError } from "../core/errors.js";
 import { missingReference } from "../db/errors.js";
 
 /** What a request answers when a row it referred to was deleted concurrently, by table. */
-const MISSING = new Map<string, ErrorCode>([
-  ["users", "user_not_found"],
-  ["organizations", "organization_not_found"],
-  ["roles", "role_not_found"],
-  ["memberships", "member_not_found"],
-  ["invitations", "invitation_not_found"],
+const MISSING = new Map<string, [ErrorCode, string]>([
+  ["users", ["user_not_found", "the user"]],
+  ["organizations", ["organization_not_found", "the organization"]],
+  ["roles", ["role_not_found", "a role"]],
+  ["memberships", ["member_not_found", "the membership"]],
+  ["invitations", ["invitation_not_found", "the invitation"]],
 ]);
 
 interface AjvIssue {
@@ -55,10 +55,7 @@ export function toAppError(error: unknown): AppError {
     return new AppError("validation_failed", { detail: "the request contains characters that cannot be stored (such as NUL)" });
   }
   const missing = MISSING.get(missingReference(error) ?? "");
-  if (missing)
-    return new AppError(missing, {
-      detail: `${missing.replace("_not_found", "")} no longer exists: it was deleted while this request ran`,
-    });
+  if (missing) return new AppError(missing[0], { detail: `${missing[1]} no longer exists: it was deleted while this request ran` });
   if (error instanceof SyntaxError || e.statusCode === 400) {
     return new AppError("malformed_request", { detail: "the body is not valid JSON" });
   }

@@ -48,19 +48,11 @@ export class IdempotencyService {
    * else frees the key. Both only while the reservation is still this request's.
    */
   private async answer(tenantId: string, key: string, reservedAt: number, execute: () => Promise<StoredAnswer>): Promise<StoredAnswer> {
-    const mine = this.db
-      .updateTable("idempotency_keys")
-      .where("tenant_id", "=", tenantId)
-      .where("key", "=", key)
-      .where("status_code", "=", IN_PROGRESS)
-      .where("created_at", "=", reservedAt);
+    const mine = reservation(tenantId, key, reservedAt);
     const release = () =>
       this.db
         .deleteFrom("idempotency_keys")
-        .where("tenant_id", "=", tenantId)
-        .where("key", "=", key)
-        .where("status_code", "=", IN_PROGRESS)
-        .where("created_at", "=", reservedAt)
+        .where((eb) => eb.and(mine))
         .execute();
     let answer: StoredAnswer;
     try {
@@ -70,7 +62,13 @@ export class IdempotencyService {
       throw error;
     }
     if (answer.statusCode >= 300) await release();
-    else await mine.set({ status_code: answer.statusCode, body: JSON.stringify(answer.body) }).execute();
+    else {
+      await this.db
+        .updateTable("idempotency_keys")
+        .set({ status_code: answer.statusCode, body: JSON.stringify(answer.body) })
+        .where((eb) => eb.and(mine))
+        .execute();
+    }
     return answer;
   }
 
@@ -93,10 +91,7 @@ export class IdempotencyService {
     const result = await this.db
       .updateTable("idempotency_keys")
       .set({ created_at: now })
-      .where("tenant_id", "=", tenantId)
-      .where("key", "=", key)
-      .where("status_code", "=", IN_PROGRESS)
-      .where("created_at", "=", reservedAt)
+      .where((eb) => eb.and(reservation(tenantId, key, reservedAt)))
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1 ? now : undefined;
   }
@@ -118,4 +113,9 @@ export class IdempotencyService {
       reservedAt: row.created_at,
     };
   }
+}
+
+/** The key while it is still reserved at `reservedAt` (no answer yet, not taken over). */
+function reservation(tenantId: string, key: string, reservedAt: number) {
+  return { tenant_id: tenantId, key, status_code: IN_PROGRESS, created_at: reservedAt };
 }

@@ -5,6 +5,7 @@ import { oneOf } from "../db/lists.js";
 import type { InvitationRow } from "../db/schema.js";
 import type { Actor, EventService, NewEvent } from "../events/event-service.js";
 import type { MemberService, Membership } from "../members/member-service.js";
+import { lockOrganizationForCount } from "../organizations/organization-queries.js";
 import type { User, UserService } from "../users/user-service.js";
 import * as q from "./invitation-queries.js";
 
@@ -73,7 +74,7 @@ export async function writeAcceptGroup(trx: Db, deps: AcceptGroupDeps, jobs: rea
   for (const job of jobs) if (job.knownUser) users.set(job, { user: job.knownUser, created: false });
   const userOf = (job: AcceptJob) => users.get(job) ?? unreachable();
 
-  const before = await membersBefore(trx, deps.members, jobs);
+  const before = await membersBefore(trx, deps, jobs);
 
   const claims = await q.acceptPending(
     trx,
@@ -148,7 +149,7 @@ export function acceptanceEvents(row: InvitationRow, actor: Actor, user: User, u
  * Members of each organization before each of its acceptances joins, in queue order; throws
  * when one would pass the organization's limit (written alone, it gets the limit's error).
  */
-async function membersBefore(trx: Db, members: MemberService, jobs: readonly AcceptJob[]) {
+async function membersBefore(trx: Db, { kind, members }: AcceptGroupDeps, jobs: readonly AcceptJob[]) {
   const before = new Map<AcceptJob, { members: number; counted: boolean }>();
   const limited = jobs.filter((job) => job.memberLimit > 0);
   // Organizations in id order, so that two groups lock them in the same order.
@@ -159,7 +160,7 @@ async function membersBefore(trx: Db, members: MemberService, jobs: readonly Acc
     const limit = Math.min(...group.map((job) => job.memberLimit));
     let base = Math.max(...group.map((job) => job.knownMembers ?? 0));
     if (!known) {
-      await members.lockForCount(trx, first.row.organization_id);
+      await lockOrganizationForCount(trx, kind, first.row.organization_id);
       base = await members.countUpTo(trx, first.row.tenant_id, first.row.organization_id, limit);
     }
     group.forEach((job, i) => {

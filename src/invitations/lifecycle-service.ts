@@ -11,6 +11,7 @@ import type { Outbox } from "../email/outbox.js";
 import type { Actor, EventService } from "../events/event-service.js";
 import type { LimitGuard } from "../limits/limit-guard.js";
 import type { MemberService, Membership } from "../members/member-service.js";
+import { lockOrganizationForCount } from "../organizations/organization-queries.js";
 import type { RoleService } from "../roles/role-service.js";
 import { isHttpUrl, isLocale, type SettingsService } from "../settings/settings-service.js";
 import type { User, UserService } from "../users/user-service.js";
@@ -313,7 +314,7 @@ export class LifecycleService {
       }
       // The organization before the invitation, as a group locks them: in the other order, an
       // acceptance alone and a group holding the same invitation each waited for the other.
-      if (known === undefined && memberLimit > 0) await this.deps.members.lockForCount(trx, row.organization_id);
+      if (known === undefined && memberLimit > 0) await lockOrganizationForCount(trx, this.deps.kind, row.organization_id);
       const claimed = await q.transitionPending(trx, tenantId, row.id, now, {
         status: "accepted",
         accepted_at: now,

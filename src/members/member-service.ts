@@ -5,7 +5,6 @@ import { type InsertSpec, insertRows } from "../db/bulk.js";
 import type { DatabaseKind, Db } from "../db/database.js";
 import type { Database } from "../db/schema.js";
 import type { Actor, EventService } from "../events/event-service.js";
-import { lockOrganizationForCount } from "../organizations/organization-queries.js";
 import type { RoleService } from "../roles/role-service.js";
 
 export interface Membership {
@@ -36,11 +35,6 @@ export class MemberService {
     private readonly roles: RoleService,
     private readonly events: EventService,
   ) {}
-
-  /** Before members are counted against the organization's limit (see `lockOrganizationForCount`). */
-  lockForCount(trx: Kysely<Database>, organizationId: string): Promise<void> {
-    return lockOrganizationForCount(trx, this.kind, organizationId);
-  }
 
   /** Adds a membership with roles inside the caller's transaction (also used by acceptance). */
   async insert(
