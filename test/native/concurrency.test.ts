@@ -14,16 +14,30 @@ import {
   uniqueEmail,
 } from "../helpers/harness.js";
 
-/** Resolves once `n` transactions of this database wait for a lock. */
-async function lockWaiters(watcher: pg.Client, n: number): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    const { rows } = await watcher.query<{ n: number }>(
-      "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
-    );
-    if ((rows[0]?.n ?? 0) >= n) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+/**
+ * Runs `hold` with a connection of its own, whose open transaction holds locks the test chooses,
+ * and a wait that resolves once `n` transactions of the database wait for a lock.
+ */
+async function withHolder(url: string | undefined, hold: (holder: pg.Client, waiters: (n: number) => Promise<void>) => Promise<void>) {
+  const holder = new pg.Client({ connectionString: url });
+  const watcher = new pg.Client({ connectionString: url });
+  await Promise.all([holder.connect(), watcher.connect()]);
+  const waiters = async (n: number) => {
+    for (let i = 0; i < 500; i++) {
+      const { rows } = await watcher.query<{ n: number }>(
+        "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+      );
+      if ((rows[0]?.n ?? 0) >= n) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`${n} transactions never waited`);
+  };
+  try {
+    await hold(holder, waiters);
+  } finally {
+    await holder.end();
+    await watcher.end();
   }
-  throw new Error(`${n} transactions never waited`);
 }
 
 // SQLite serializes writers and would hide races: these run on PostgreSQL only (CI sets the URL).
@@ -196,11 +210,7 @@ describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
     const [held, shared] = people;
     if (!held || !shared) throw new Error("two invitations expected");
     const lifecycle = ctx.usher.lifecycle;
-    const blocker = new pg.Client({ connectionString: ctx.config.databaseUrl });
-    const watcher = new pg.Client({ connectionString: ctx.config.databaseUrl });
-    await Promise.all([blocker.connect(), watcher.connect()]);
-    const waiting = (n: number) => lockWaiters(watcher, n);
-    try {
+    await withHolder(ctx.config.databaseUrl, async (blocker, waiting) => {
       await blocker.query("begin");
       await blocker.query("select id from invitations where id = $1 for update", [held.row.id]);
       const group = Promise.allSettled([
@@ -219,10 +229,7 @@ describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
       const outcome = await alone;
       expect(outcome).toBeInstanceOf(AppError);
       expect((outcome as AppError).status).toBe(409);
-    } finally {
-      await blocker.end();
-      await watcher.end();
-    }
+    });
   });
 
   it("concurrent creates through two instances never pass an organization's pending cap", async () => {
@@ -291,22 +298,16 @@ describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
     // failed once the deletion committed; that answered 500.
     const { organizationId } = await seedOrganization(api, "Vanishing");
     const user = await api.post<{ id: string }>("/v1/users", { email: uniqueEmail("vanishing") });
-    const deleter = new pg.Client({ connectionString: ctx.config.databaseUrl });
-    const watcher = new pg.Client({ connectionString: ctx.config.databaseUrl });
-    await Promise.all([deleter.connect(), watcher.connect()]);
-    try {
+    await withHolder(ctx.config.databaseUrl, async (deleter, waiters) => {
       await deleter.query("begin");
       await deleter.query("delete from users where id = $1", [user.body.id]);
       const added = api.post(`/v1/organizations/${organizationId}/members`, { userId: user.body.id });
-      await lockWaiters(watcher, 1);
+      await waiters(1);
       await deleter.query("commit");
       const answer = await added;
       expect(answer.status).toBe(404);
       expect(answer.body).toMatchObject({ code: "user_not_found" });
-    } finally {
-      await deleter.end();
-      await watcher.end();
-    }
+    });
   });
 
   it("a settings patch through another instance keeps what this one changed a moment before", async () => {
@@ -358,23 +359,17 @@ describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
       email: uniqueEmail("role-going"),
       roleIds: [going.body.id, staying.body.id],
     });
-    const deleter = new pg.Client({ connectionString: ctx.config.databaseUrl });
-    const watcher = new pg.Client({ connectionString: ctx.config.databaseUrl });
-    await Promise.all([deleter.connect(), watcher.connect()]);
-    try {
+    await withHolder(ctx.config.databaseUrl, async (deleter, waiters) => {
       await deleter.query("begin");
       await deleter.query("delete from roles where id = $1", [going.body.id]);
       const accepted = client(ctx.app, null).post<{ membership: { roleIds: string[] } }>("/v1/public/invitations/accept", {
         token: tokenOf(inv.body.acceptUrl),
       });
-      await lockWaiters(watcher, 1);
+      await waiters(1);
       await deleter.query("commit");
       const answer = await accepted;
       expect(answer.status).toBe(200);
       expect(answer.body.membership.roleIds).toEqual([staying.body.id]);
-    } finally {
-      await deleter.end();
-      await watcher.end();
-    }
+    });
   });
 });
