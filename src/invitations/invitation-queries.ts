@@ -4,6 +4,7 @@ import type { DatabaseKind } from "../db/database.js";
 import { newestFirst, oneOf } from "../db/lists.js";
 import type { Database, InvitationRow, InvitationStatus } from "../db/schema.js";
 import type { CommonFields } from "./create-job.js";
+import { type DocumentRow, type InvitationDocument, statusSql } from "./invitation-documents.js";
 
 type Q = Kysely<Database>;
 
@@ -292,6 +293,30 @@ export async function listInvitations(
 ): Promise<InvitationRow[]> {
   const query = newestFirst(filterInvitations(db, tenantId, filter, now).selectAll(), page.cursor, page.limit);
   return (page.offset ? query.offset(page.offset) : query).execute();
+}
+
+/** A list row: the database's part of its document and what Node adds to it. */
+export type InvitationDocumentRow = DocumentRow & Pick<InvitationRow, "id" | "created_at" | "status" | "token_cipher" | "accept_url">;
+
+export async function listInvitationDocuments(
+  db: Q,
+  kind: DatabaseKind,
+  tenantId: string,
+  filter: InvitationFilter,
+  page: { limit: number; cursor?: string },
+  layout: InvitationDocument,
+  now: number,
+): Promise<InvitationDocumentRow[]> {
+  const query = filterInvitations(db, tenantId, filter, now).select([
+    "id",
+    "created_at",
+    layout.sql(kind, now).as("document"),
+    statusSql(now).as("status"),
+    "token_cipher",
+    "accept_url",
+    ...layout.nodeColumns,
+  ]);
+  return (await newestFirst(query, page.cursor, page.limit).execute()) as InvitationDocumentRow[];
 }
 
 export async function countInvitations(db: Q, tenantId: string, filter: InvitationFilter, now: number): Promise<number> {

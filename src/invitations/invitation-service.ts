@@ -24,7 +24,8 @@ import {
   failureOf,
   itemError,
 } from "./create-job.js";
-import { type Invitation, toInvitation, type ViewContext } from "./invitation.js";
+import { buildAcceptLink, type Invitation, toInvitation, type ViewContext } from "./invitation.js";
+import type { InvitationDocument } from "./invitation-documents.js";
 import * as q from "./invitation-queries.js";
 import { InvitationWriter } from "./invitation-writer.js";
 
@@ -249,6 +250,42 @@ export class InvitationService {
     const last = page.at(-1);
     return {
       data: page.map((row) => toInvitation(row, view)),
+      nextCursor: rows.length > options.limit && last ? encodeCursor(last.created_at, last.id) : null,
+      ...(total !== undefined && { total }),
+    };
+  }
+
+  /**
+   * A list page as JSON texts in `layout`, most of each written by the database (ADR 0011),
+   * for the dialect that lists with it.
+   */
+  async listDocuments(tenantId: string, options: ListOptions, layout: InvitationDocument): Promise<Page<string>> {
+    const now = this.deps.clock.now();
+    const filter = { ...options, email: options.email === undefined ? undefined : normalizeEmail(options.email) };
+    const [rows, total, settings] = await Promise.all([
+      q.listInvitationDocuments(
+        this.deps.db,
+        this.deps.kind,
+        tenantId,
+        filter,
+        { limit: options.limit + 1, cursor: options.cursor },
+        layout,
+        now,
+      ),
+      options.includeTotal ? q.countInvitations(this.deps.db, tenantId, filter, now) : Promise.resolve(undefined),
+      this.deps.settings.get(tenantId),
+    ]);
+    const base = this.viewContext(settings, now).defaultAcceptBase;
+    const page = rows.slice(0, options.limit);
+    const data = page.map((row) =>
+      layout.finish(
+        row,
+        row.status === "pending" ? buildAcceptLink(row.accept_url ?? base, this.deps.box.decryptCached(row.token_cipher)) : null,
+      ),
+    );
+    const last = page.at(-1);
+    return {
+      data,
       nextCursor: rows.length > options.limit && last ? encodeCursor(last.created_at, last.id) : null,
       ...(total !== undefined && { total }),
     };
