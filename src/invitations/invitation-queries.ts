@@ -4,7 +4,7 @@ import type { DatabaseKind } from "../db/database.js";
 import { newestFirst, oneOf } from "../db/lists.js";
 import type { Database, InvitationRow, InvitationStatus } from "../db/schema.js";
 import type { CommonFields } from "./create-job.js";
-import { type DocumentRow, type InvitationDocument, statusSql } from "./invitation-documents.js";
+import type { DocumentRow, InvitationDocument } from "./invitation-documents.js";
 
 type Q = Kysely<Database>;
 
@@ -296,7 +296,10 @@ export async function listInvitations(
 }
 
 /** A list row: the database's part of its document and what Node adds to it. */
-export type InvitationDocumentRow = DocumentRow & Pick<InvitationRow, "id" | "created_at" | "status" | "token_cipher" | "accept_url">;
+export type InvitationDocumentRow = DocumentRow &
+  Pick<InvitationRow, "id" | "created_at" | "status" | "expires_at" | "token_cipher" | "accept_url">;
+
+const DOCUMENT_ROW_COLUMNS = ["id", "created_at", "status", "expires_at", "token_cipher", "accept_url"] as const;
 
 export async function listInvitationDocuments(
   db: Q,
@@ -307,15 +310,8 @@ export async function listInvitationDocuments(
   layout: InvitationDocument,
   now: number,
 ): Promise<InvitationDocumentRow[]> {
-  const query = filterInvitations(db, tenantId, filter, now).select([
-    "id",
-    "created_at",
-    layout.sql(kind, now).as("document"),
-    statusSql(now).as("status"),
-    "token_cipher",
-    "accept_url",
-    ...layout.nodeColumns,
-  ]);
+  const times = layout.timeColumns.filter((column) => !(DOCUMENT_ROW_COLUMNS as readonly string[]).includes(column));
+  const query = filterInvitations(db, tenantId, filter, now).select([...DOCUMENT_ROW_COLUMNS, ...times, layout.sql(kind).as("document")]);
   return (await newestFirst(query, page.cursor, page.limit).execute()) as InvitationDocumentRow[];
 }
 

@@ -24,7 +24,7 @@ import {
   failureOf,
   itemError,
 } from "./create-job.js";
-import { buildAcceptLink, type Invitation, toInvitation, type ViewContext } from "./invitation.js";
+import { buildAcceptLink, effectiveStatus, type Invitation, toInvitation, type ViewContext } from "./invitation.js";
 import type { InvitationDocument } from "./invitation-documents.js";
 import * as q from "./invitation-queries.js";
 import { InvitationWriter } from "./invitation-writer.js";
@@ -277,12 +277,11 @@ export class InvitationService {
     ]);
     const base = this.viewContext(settings, now).defaultAcceptBase;
     const page = rows.slice(0, options.limit);
-    const data = page.map((row) =>
-      layout.finish(
-        row,
-        row.status === "pending" ? buildAcceptLink(row.accept_url ?? base, this.deps.box.decryptCached(row.token_cipher)) : null,
-      ),
-    );
+    const data = page.map((row) => {
+      const status = effectiveStatus(row, now);
+      const token = status === "pending" ? this.deps.box.decryptCached(row.token_cipher) : undefined;
+      return layout.finish(row, { status, acceptUrl: token === undefined ? null : buildAcceptLink(row.accept_url ?? base, token) });
+    });
     const last = page.at(-1);
     return {
       data,
