@@ -22,6 +22,7 @@ import { InvitationService } from "./invitations/invitation-service.js";
 import { InvitationTokenService } from "./invitations/invitation-token-service.js";
 import { LifecycleService } from "./invitations/lifecycle-service.js";
 import { LimitGuard } from "./limits/limit-guard.js";
+import { RedisLimitStore } from "./limits/redis-limit-store.js";
 import { loggerOptions } from "./logging.js";
 import { MemberService } from "./members/member-service.js";
 import { OrganizationService } from "./organizations/organization-service.js";
@@ -34,6 +35,8 @@ export interface Overrides {
   clock?: Clock;
   newId?: IdGenerator;
   limitStore?: LimitStore;
+  /** Key prefix of the Redis counters (tests give each suite its own). */
+  redisPrefix?: string;
   log?: Logger;
   database?: DatabaseHandle;
   /** Replaces SMTP/capture selection (tests of delivery failures). */
@@ -65,7 +68,24 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
     if (!overrides.database) await database.close();
     throw error;
   }
-  const limits = new LimitGuard(overrides.limitStore ?? new MemoryLimitStore(() => clock.now()));
+  const sharedCounters =
+    !overrides.limitStore && config.redisUrl
+      ? new RedisLimitStore({
+          url: config.redisUrl,
+          now: () => clock.now(),
+          prefix: overrides.redisPrefix,
+          onUnreachable: (error) => log.warn({ reason: error.message }, "the Redis counters are out of reach; limited requests answer 503"),
+        })
+      : undefined;
+  if (sharedCounters) {
+    try {
+      await sharedCounters.connect();
+    } catch (error) {
+      if (!overrides.database) await database.close();
+      throw error;
+    }
+  }
+  const limits = new LimitGuard(overrides.limitStore ?? sharedCounters ?? new MemoryLimitStore(() => clock.now()));
 
   const events = new EventService(db, clock, ids, database.kind);
   const settings = new SettingsService(db, events);
@@ -127,6 +147,8 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
     clock,
     box,
     limits,
+    /** The Redis counters when `REDIS_URL` is set (readiness asks them too). */
+    sharedCounters,
     events,
     settings,
     apiKeys,
@@ -145,6 +167,7 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
     async close(): Promise<void> {
       await worker.stop();
       await transports.close();
+      await sharedCounters?.close();
       await database.close();
     },
   };

@@ -29,7 +29,8 @@ export async function operationsRoutes(app: FastifyInstance, usher: Usher): Prom
   app.get("/readyz", hidden, async (_request, reply) => {
     try {
       await sql`select 1`.execute(usher.db);
-      return { status: "ready", database: usher.database.kind };
+      if (usher.sharedCounters && !(await usher.sharedCounters.ping())) return reply.code(503).send({ status: "unavailable" });
+      return { status: "ready", database: usher.database.kind, ...(usher.sharedCounters && { counters: "redis" }) };
     } catch {
       return reply.code(503).send({ status: "unavailable" });
     }

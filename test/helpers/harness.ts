@@ -96,8 +96,11 @@ export async function createTestContext(
 }
 
 /** Another Usher on the context's database and configuration, as a second process would run it. */
-export async function secondInstance(ctx: TestContext): Promise<{ usher: Usher; app: FastifyInstance; close(): Promise<void> }> {
-  const usher = await createUsher(ctx.config, { log: pino({ level: "silent" }) });
+export async function secondInstance(
+  ctx: TestContext,
+  overrides: Overrides = {},
+): Promise<{ usher: Usher; app: FastifyInstance; close(): Promise<void> }> {
+  const usher = await createUsher(ctx.config, { log: pino({ level: "silent" }), ...overrides });
   const app = await buildApp(usher);
   await app.ready();
   return {

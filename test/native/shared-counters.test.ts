@@ -1,0 +1,245 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createUsher } from "../../src/container.js";
+import { MemoryLimitStore } from "../../src/core/limiter.js";
+import { RedisLimitStore } from "../../src/limits/redis-limit-store.js";
+import { client, createTestContext, databaseKinds, secondInstance, type TestContext, testConfig, uniqueEmail } from "../helpers/harness.js";
+
+/** Redis for the shared counters; CI always sets it. */
+const TEST_REDIS_URL = process.env.TEST_REDIS_URL;
+
+/** Each suite its own keys, so that runs and suites never count each other's requests. */
+const prefix = () => `usher-test:${randomBytes(6).toString("hex")}:`;
+
+/** A fixed moment in the middle of an hour, so that no window ends during a test. */
+const HALF_PAST = Math.floor(Date.now() / 3_600_000) * 3_600_000 + 1_830_000;
+
+describe.skipIf(!TEST_REDIS_URL)("Redis counters", () => {
+  const url = TEST_REDIS_URL ?? "";
+
+  it("answer every sequence of consumes and refunds as the in-memory counters do", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.record({
+              op: fc.constant("consume" as const),
+              key: fc.constantFrom("a", "b", "c"),
+              limit: fc.integer({ min: 0, max: 5 }),
+              cost: fc.integer({ min: 0, max: 3 }),
+              windowMs: fc.constantFrom(1_000, 60_000),
+            }),
+            fc.record({
+              op: fc.constant("refund" as const),
+              key: fc.constantFrom("a", "b", "c"),
+              cost: fc.integer({ min: 1, max: 3 }),
+              windowMs: fc.constantFrom(1_000, 60_000),
+            }),
+            fc.record({ op: fc.constant("wait" as const), ms: fc.integer({ min: 1, max: 1_500 }) }),
+          ),
+          { maxLength: 40 },
+        ),
+        async (steps) => {
+          let now = HALF_PAST;
+          const memory = new MemoryLimitStore(() => now);
+          const redis = new RedisLimitStore({ url, now: () => now, prefix: prefix() });
+          await redis.connect();
+          try {
+            for (const step of steps) {
+              if (step.op === "wait") now += step.ms;
+              else if (step.op === "refund") {
+                await memory.refund(step.key, step.windowMs, step.cost);
+                await redis.refund(step.key, step.windowMs, step.cost);
+              } else {
+                const expected = await memory.consume(step.key, step.limit, step.windowMs, step.cost);
+                expect(await redis.consume(step.key, step.limit, step.windowMs, step.cost)).toEqual(expected);
+              }
+            }
+          } finally {
+            await redis.close();
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it("give the last unit once when several processes ask at the same time", async () => {
+    const shared = prefix();
+    const stores = [0, 1, 2].map(() => new RedisLimitStore({ url, now: () => HALF_PAST, prefix: shared }));
+    await Promise.all(stores.map((store) => store.connect()));
+    try {
+      const asks = Array.from({ length: 300 }, (_, i) => stores[i % stores.length]?.consume("last", 50, 60_000, 1));
+      const results = await Promise.all(asks);
+      expect(results.filter((result) => result?.allowed)).toHaveLength(50);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
+  it("stop a start whose REDIS_URL answers nothing, with the reason", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "usher-redis-"));
+    try {
+      const config = testConfig({ dataDir, redisUrl: `redis://127.0.0.1:${await unusedPort()}` });
+      await expect(createUsher(config)).rejects.toThrow(/REDIS_URL: cannot reach the Redis server/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  for (const kind of databaseKinds) {
+    describe(`two processes on one ${kind} database`, () => {
+      let ctx: TestContext;
+      let second: Awaited<ReturnType<typeof secondInstance>>;
+      const shared = prefix();
+      const clock = { now: () => HALF_PAST };
+
+      beforeAll(async () => {
+        ctx = await createTestContext(kind, { config: { redisUrl: url }, overrides: { redisPrefix: shared, clock } });
+        second = await secondInstance(ctx, { redisPrefix: shared, clock });
+      });
+      afterAll(async () => {
+        await second?.close();
+        await ctx?.close();
+      });
+
+      it("count one request limit per API key across both", async () => {
+        const admin = client(ctx.app, ctx.adminKey);
+        const key = (await admin.post<{ key: string }>("/v1/api-keys", { name: "shared" })).body.key;
+        await admin.patch("/v1/settings", { limits: { requestsPerKeyPerMinute: 5 } });
+        try {
+          const here = client(ctx.app, key);
+          const there = client(second.app, key);
+          const statuses = [];
+          for (let i = 0; i < 6; i++) statuses.push((await (i % 2 === 0 ? here : there).get("/v1/roles")).status);
+          expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+          const refused = await here.get("/v1/roles");
+          expect(refused.status).toBe(429);
+          expect(refused.body).toMatchObject({ code: "request_limit_exceeded" });
+          expect(Number(refused.headers["retry-after"])).toBe(30);
+        } finally {
+          await admin.patch("/v1/settings", { limits: { requestsPerKeyPerMinute: 0 } });
+        }
+      });
+
+      it("count one creation limit per organization across both", async () => {
+        const admin = client(ctx.app, ctx.adminKey);
+        const org = (await admin.post<{ id: string }>("/v1/organizations", { name: "Counted" })).body.id;
+        await admin.patch("/v1/settings", { limits: { invitationsPerOrganizationPerHour: 3 } });
+        // A process started after the change (each keeps tenant settings for a few seconds).
+        const third = await secondInstance(ctx, { redisPrefix: shared, clock });
+        const other = client(third.app, ctx.adminKey);
+        try {
+          const statuses = [];
+          for (let i = 0; i < 4; i++) {
+            const api = i % 2 === 0 ? admin : other;
+            statuses.push((await api.post("/v1/invitations", { organizationId: org, email: uniqueEmail("counted") })).status);
+          }
+          expect(statuses).toEqual([201, 201, 201, 429]);
+          const listed = await other.get<{ data: unknown[] }>(`/v1/invitations?organizationId=${org}`);
+          expect(listed.body.data).toHaveLength(3);
+        } finally {
+          await admin.patch("/v1/settings", { limits: { invitationsPerOrganizationPerHour: 10_000 } });
+          await third.close();
+        }
+      });
+
+      it("say so on /readyz", async () => {
+        const ready = await client(second.app, null).get("/readyz");
+        expect(ready.status).toBe(200);
+        expect(ready.body).toMatchObject({ status: "ready", counters: "redis" });
+      });
+    });
+  }
+
+  describe("when Redis is out of reach", () => {
+    let ctx: TestContext;
+    let proxy: Proxy;
+
+    beforeAll(async () => {
+      proxy = await startProxy(new URL(url));
+      ctx = await createTestContext("sqlite", {
+        config: { redisUrl: `redis://127.0.0.1:${proxy.port}` },
+        overrides: { redisPrefix: prefix() },
+      });
+    });
+    afterAll(async () => {
+      await ctx?.close();
+      await proxy?.close();
+    });
+
+    it("answers 503 and writes nothing, then serves again once Redis is back", async () => {
+      const admin = client(ctx.app, ctx.adminKey);
+      const org = (await admin.post<{ id: string }>("/v1/organizations", { name: "Outage" })).body.id;
+      await proxy.stop();
+      const refused = await admin.post("/v1/invitations", { organizationId: org, email: uniqueEmail("outage") });
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ code: "service_unavailable" });
+      expect(refused.headers["retry-after"]).toBe("1");
+      expect((await client(ctx.app, null).get("/readyz")).status).toBe(503);
+      const written = await ctx.usher.db.selectFrom("invitations").select("id").where("organization_id", "=", org).execute();
+      expect(written).toEqual([]);
+
+      await proxy.resume();
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 201; i++) {
+        status = (await admin.post("/v1/invitations", { organizationId: org, email: uniqueEmail("back") })).status;
+        if (status !== 201) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(status).toBe(201);
+    });
+  });
+});
+
+interface Proxy {
+  port: number;
+  /** Drops every connection and refuses new ones. */
+  stop(): Promise<void>;
+  resume(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A TCP relay in front of Redis that the test can cut, as a network fault or a restart would. */
+async function startProxy(target: URL): Promise<Proxy> {
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | undefined;
+  const port = await unusedPort();
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server = net.createServer((socket) => {
+        const upstream = net.connect(Number(target.port || 6379), target.hostname);
+        sockets.add(socket).add(upstream);
+        socket.pipe(upstream).pipe(socket);
+        const drop = () => {
+          socket.destroy();
+          upstream.destroy();
+        };
+        socket.on("error", drop).on("close", drop);
+        upstream.on("error", drop).on("close", drop);
+      });
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => resolve());
+    });
+  const stop = async () => {
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    server = undefined;
+  };
+  await listen();
+  return { port, stop, resume: listen, close: stop };
+}
+
+async function unusedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
