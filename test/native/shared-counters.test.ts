@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUsher } from "../../src/container.js";
 import { MemoryLimitStore } from "../../src/core/limiter.js";
 import { RedisLimitStore } from "../../src/limits/redis-limit-store.js";
+import { elasticClient } from "../compat/elastic/helpers.js";
+import { loginRadiusClient } from "../compat/loginradius/lr-client.js";
 import { client, createTestContext, databaseKinds, secondInstance, type TestContext, testConfig, uniqueEmail } from "../helpers/harness.js";
 
 /** Redis for the shared counters; CI always sets it. */
@@ -192,6 +194,35 @@ describe.skipIf(!TEST_REDIS_URL)("Redis counters", () => {
         if (status !== 201) await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(status).toBe(201);
+    });
+
+    it("answers each dialect's own 503 while Redis is away", async () => {
+      const admin = client(ctx.app, ctx.adminKey);
+      const org = (await admin.post<{ id: string }>("/v1/organizations", { name: "Dialects" })).body.id;
+      await proxy.stop();
+      try {
+        const logto = await admin.post("/api/organization-invitations", {
+          invitee: uniqueEmail("logto"),
+          organizationId: org,
+          expiresAt: Date.now() + 86_400_000,
+        });
+        expect(logto.status).toBe(503);
+        expect(logto.body).toEqual({ code: "request.general", message: "An internal error occurred." });
+        expect(logto.headers["retry-after"]).toBe("1");
+
+        const lr = await loginRadiusClient(ctx.app, ctx.adminKey).send({ email: uniqueEmail("lr"), orgId: org });
+        expect(lr.status).toBe(503);
+        expect(lr.body).toMatchObject({ ErrorCode: 7909 });
+
+        const elastic = await elasticClient(ctx.app, ctx.adminKey).create(org, { emails: [uniqueEmail("elastic")] });
+        expect(elastic.status).toBe(503);
+        expect(elastic.body).toMatchObject({ errors: [{ code: "root.service_unavailable" }] });
+
+        const written = await ctx.usher.db.selectFrom("invitations").select("id").where("organization_id", "=", org).execute();
+        expect(written).toEqual([]);
+      } finally {
+        await proxy.resume();
+      }
     });
   });
 });
