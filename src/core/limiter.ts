@@ -1,6 +1,6 @@
 /**
  * Fixed-window counters behind one interface (PRODUCT.md §5). The in-memory store serves a
- * single process; a shared store (PostgreSQL or Redis) implements the same interface.
+ * single process; the Redis store (ADR 0012) implements the same interface for several.
  */
 export interface LimitResult {
   allowed: boolean;
