@@ -67,10 +67,15 @@ export class InvitationWriter {
 
     // The per-recipient send limit counts the rows actually written, so a concurrent
     // duplicate answers "duplicate" instead of using up the recipient's allowance.
-    for (const { job, item, row } of rows) {
-      if (!inserted.has(row.id) || job.failure || !job.common.sendEmail) continue;
-      if (!(await this.consumeSend(job, item))) inserted.delete(row.id);
-    }
+    // Asked all at once, in row order: a shared store answers them in one round trip.
+    const sending = rows.filter(({ job, row }) => inserted.has(row.id) && !job.failure && job.common.sendEmail);
+    // Settled all before a failure is thrown, so that every send counted is known and given back.
+    const sent = await Promise.allSettled(sending.map(({ job, item }) => this.consumeSend(job, item)));
+    const unreachable = sent.find((result) => result.status === "rejected");
+    if (unreachable) throw unreachable.reason;
+    sending.forEach(({ row }, at) => {
+      if (sent[at]?.status === "fulfilled" && !sent[at].value) inserted.delete(row.id);
+    });
     for (const job of active()) failIfAtomic(job);
     // Written rows that do not stay: refused sends, and the rows of jobs that failed in a group.
     const unwritten = new Set(conflicts);
@@ -324,7 +329,7 @@ export class InvitationWriter {
 
   /** Gives back every send the job counted (its attempt did not commit, or it failed). */
   async refundSends(job: CreateJob): Promise<void> {
-    for (const email of job.consumedSends.splice(0)) await this.deps.limits.refundSend(job.tenantId, email);
+    await Promise.all(job.consumedSends.splice(0).map((email) => this.deps.limits.refundSend(job.tenantId, email)));
   }
 
   /** A new row; one whose email is captured at commit is written as sent at the first attempt. */

@@ -151,6 +151,32 @@ describe.skipIf(!TEST_REDIS_URL)("Redis counters", () => {
         }
       });
 
+      it("count each email of a batch per recipient across both, and give back an atomic batch's", async () => {
+        const admin = client(ctx.app, ctx.adminKey);
+        const org = async (name: string) => (await admin.post<{ id: string }>("/v1/organizations", { name })).body.id;
+        const [first, second, third] = [await org("Batch A"), await org("Batch B"), await org("Batch C")];
+        await admin.patch("/v1/settings", { limits: { sendsPerRecipientPer10Minutes: 1 } });
+        const other = await secondInstance(ctx, { redisPrefix: shared, clock });
+        const there = client(other.app, ctx.adminKey);
+        try {
+          const [x, y, w, v] = [uniqueEmail("x"), uniqueEmail("y"), uniqueEmail("w"), uniqueEmail("v")];
+          expect((await admin.post("/v1/invitations/batch", { organizationId: first, emails: [x, y] })).status).toBe(201);
+          type Batch = { created: number; failed: number; results: Array<{ status: string; error?: { code: string } }> };
+          const loose = await there.post<Batch>("/v1/invitations/batch", { organizationId: second, emails: [x, w, y], atomic: false });
+          expect(loose.body).toMatchObject({ created: 1, failed: 2 });
+          expect(loose.body.results.map((r) => r.error?.code ?? r.status)).toEqual(["send_limit_exceeded", "created", "send_limit_exceeded"]);
+
+          const atomic = await admin.post("/v1/invitations/batch", { organizationId: third, emails: [v, x] });
+          expect(atomic.status).toBe(429);
+          expect(atomic.body).toMatchObject({ code: "send_limit_exceeded" });
+          // v's send was counted, then given back with the batch.
+          expect((await there.post("/v1/invitations", { organizationId: third, email: v })).status).toBe(201);
+        } finally {
+          await admin.patch("/v1/settings", { limits: { sendsPerRecipientPer10Minutes: 10 } });
+          await other.close();
+        }
+      });
+
       it("say so on /readyz", async () => {
         const ready = await client(second.app, null).get("/readyz");
         expect(ready.status).toBe(200);
