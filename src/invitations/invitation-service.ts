@@ -237,11 +237,44 @@ export class InvitationService {
     return toInvitation(row, this.viewContext(await this.deps.settings.get(tenantId), this.deps.clock.now()));
   }
 
-  async list(tenantId: string, options: ListOptions): Promise<Page<Invitation>> {
+  list(tenantId: string, options: ListOptions): Promise<Page<Invitation>> {
+    return this.readPage(
+      tenantId,
+      options,
+      (filter, page, now) => q.listInvitations(this.deps.db, tenantId, filter, { ...page, offset: options.offset }, now),
+      (row, view) => toInvitation(row, view),
+    );
+  }
+
+  /**
+   * A list page as JSON texts in `layout`, most of each written by the database (ADR 0011),
+   * for the dialect that lists with it.
+   */
+  listDocuments(tenantId: string, options: ListOptions, layout: InvitationDocument): Promise<Page<string>> {
+    return this.readPage(
+      tenantId,
+      options,
+      (filter, page, now) => q.listInvitationDocuments(this.deps.db, this.deps.kind, tenantId, filter, page, layout, now),
+      (row, view) => {
+        const status = effectiveStatus(row, view.now);
+        const token = status === "pending" ? this.deps.box.decryptCached(row.token_cipher) : undefined;
+        const acceptUrl = token === undefined ? null : buildAcceptLink(row.accept_url ?? view.defaultAcceptBase, token);
+        return layout.finish(row, { status, acceptUrl });
+      },
+    );
+  }
+
+  /** One page of the filtered invitations: one row more than the page tells whether another follows. */
+  private async readPage<R extends { created_at: number; id: string }, T>(
+    tenantId: string,
+    options: ListOptions,
+    fetch: (filter: q.InvitationFilter, page: { limit: number; cursor?: string }, now: number) => Promise<R[]>,
+    render: (row: R, view: ViewContext) => T,
+  ): Promise<Page<T>> {
     const now = this.deps.clock.now();
     const filter = { ...options, email: options.email === undefined ? undefined : normalizeEmail(options.email) };
     const [rows, total, settings] = await Promise.all([
-      q.listInvitations(this.deps.db, tenantId, filter, { limit: options.limit + 1, cursor: options.cursor, offset: options.offset }, now),
+      fetch(filter, { limit: options.limit + 1, cursor: options.cursor }, now),
       options.includeTotal ? q.countInvitations(this.deps.db, tenantId, filter, now) : Promise.resolve(undefined),
       this.deps.settings.get(tenantId),
     ]);
@@ -249,42 +282,7 @@ export class InvitationService {
     const page = rows.slice(0, options.limit);
     const last = page.at(-1);
     return {
-      data: page.map((row) => toInvitation(row, view)),
-      nextCursor: rows.length > options.limit && last ? encodeCursor(last.created_at, last.id) : null,
-      ...(total !== undefined && { total }),
-    };
-  }
-
-  /**
-   * A list page as JSON texts in `layout`, most of each written by the database (ADR 0011),
-   * for the dialect that lists with it.
-   */
-  async listDocuments(tenantId: string, options: ListOptions, layout: InvitationDocument): Promise<Page<string>> {
-    const now = this.deps.clock.now();
-    const filter = { ...options, email: options.email === undefined ? undefined : normalizeEmail(options.email) };
-    const [rows, total, settings] = await Promise.all([
-      q.listInvitationDocuments(
-        this.deps.db,
-        this.deps.kind,
-        tenantId,
-        filter,
-        { limit: options.limit + 1, cursor: options.cursor },
-        layout,
-        now,
-      ),
-      options.includeTotal ? q.countInvitations(this.deps.db, tenantId, filter, now) : Promise.resolve(undefined),
-      this.deps.settings.get(tenantId),
-    ]);
-    const base = this.viewContext(settings, now).defaultAcceptBase;
-    const page = rows.slice(0, options.limit);
-    const data = page.map((row) => {
-      const status = effectiveStatus(row, now);
-      const token = status === "pending" ? this.deps.box.decryptCached(row.token_cipher) : undefined;
-      return layout.finish(row, { status, acceptUrl: token === undefined ? null : buildAcceptLink(row.accept_url ?? base, token) });
-    });
-    const last = page.at(-1);
-    return {
-      data,
+      data: page.map((row) => render(row, view)),
       nextCursor: rows.length > options.limit && last ? encodeCursor(last.created_at, last.id) : null,
       ...(total !== undefined && { total }),
     };
