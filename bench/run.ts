@@ -13,6 +13,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const only = process.argv.slice(2);
 
 interface Row {
@@ -81,9 +82,9 @@ async function measure(
 
 const HEADERS = { "content-type": "application/json", authorization: `Bearer ${BENCH_KEY}` };
 
-async function createScenario(label: string, databaseUrl?: string, smtp = false): Promise<Row> {
-  const sink = smtp ? await startSink() : undefined;
-  const server = await startBenchServer({ databaseUrl, smtpUrl: sink?.url });
+async function createScenario(label: string, databaseUrl?: string, options: { smtp?: boolean; redisUrl?: string } = {}): Promise<Row> {
+  const sink = options.smtp ? await startSink() : undefined;
+  const server = await startBenchServer({ databaseUrl, smtpUrl: sink?.url, redisUrl: options.redisUrl });
   try {
     const orgs: string[] = [];
     for (let i = 0; i < 100; i++)
@@ -229,8 +230,10 @@ async function withPostgres<T>(fn: (url: string) => Promise<T>): Promise<T> {
 const scenarios: Array<[string, () => Promise<Row | string>]> = [
   ["create-postgres", () => withPostgres((url) => createScenario("single create, PostgreSQL", url))],
   ["create-sqlite", () => createScenario("single create, SQLite")],
-  ["create-postgres-smtp", () => withPostgres((url) => createScenario("single create, PostgreSQL, SMTP", url, true))],
-  ["create-sqlite-smtp", () => createScenario("single create, SQLite, SMTP", undefined, true)],
+  ["create-postgres-smtp", () => withPostgres((url) => createScenario("single create, PostgreSQL, SMTP", url, { smtp: true }))],
+  ["create-sqlite-smtp", () => createScenario("single create, SQLite, SMTP", undefined, { smtp: true })],
+  ["create-postgres-redis", () => withPostgres((url) => createScenario("single create, PostgreSQL, Redis", url, { redisUrl: REDIS_URL }))],
+  ["create-sqlite-redis", () => createScenario("single create, SQLite, Redis", undefined, { redisUrl: REDIS_URL })],
   ["list-postgres", () => withPostgres((url) => listScenario("list 50 of 100k, PostgreSQL", url))],
   ["list-sqlite", () => listScenario("list 50 of 100k, SQLite")],
   ["accept-postgres", () => withPostgres((url) => acceptScenario("public accept, PostgreSQL", url))],

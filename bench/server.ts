@@ -26,6 +26,8 @@ export interface StartOptions {
   /** Reuse the data folder of an earlier process (its SQLite file and secret). */
   dataDir?: string;
   smtpUrl?: string;
+  /** Limit counters in Redis (`REDIS_URL`); unset, the server counts in memory. */
+  redisUrl?: string;
 }
 
 /** A fresh PostgreSQL database for one scenario. */
@@ -61,7 +63,7 @@ export async function startBenchServer(options: StartOptions = {}): Promise<Benc
 }
 
 async function startOnce(options: StartOptions): Promise<BenchServer> {
-  const { databaseUrl, smtpUrl } = options;
+  const { databaseUrl, smtpUrl, redisUrl } = options;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "usher-bench-"));
   // Below Linux's ephemeral range (32768 and up), where the load generator's own connections live.
   const port = 20_000 + Math.floor(Math.random() * 12_000);
@@ -78,6 +80,7 @@ async function startOnce(options: StartOptions): Promise<BenchServer> {
         LOG_LEVEL: "warn",
         DATABASE_URL: databaseUrl ?? "",
         SMTP_URL: smtpUrl ?? "",
+        REDIS_URL: redisUrl ?? "",
       },
       stdio: ["ignore", "ignore", "inherit"],
     },
