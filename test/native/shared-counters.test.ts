@@ -164,7 +164,11 @@ describe.skipIf(!TEST_REDIS_URL)("Redis counters", () => {
           type Batch = { created: number; failed: number; results: Array<{ status: string; error?: { code: string } }> };
           const loose = await there.post<Batch>("/v1/invitations/batch", { organizationId: second, emails: [x, w, y], atomic: false });
           expect(loose.body).toMatchObject({ created: 1, failed: 2 });
-          expect(loose.body.results.map((r) => r.error?.code ?? r.status)).toEqual(["send_limit_exceeded", "created", "send_limit_exceeded"]);
+          expect(loose.body.results.map((r) => r.error?.code ?? r.status)).toEqual([
+            "send_limit_exceeded",
+            "created",
+            "send_limit_exceeded",
+          ]);
 
           const atomic = await admin.post("/v1/invitations/batch", { organizationId: third, emails: [v, x] });
           expect(atomic.status).toBe(429);
