@@ -5,37 +5,55 @@ import type { LimitResult, LimitStore } from "../core/limiter.js";
 /**
  * Fixed-window counters in Redis, shared by every process given the same `REDIS_URL` (PRODUCT.md
  * §5, ADR 0012). A counter is one key per window, `<prefix><window length>:<window start>:<key>`,
- * that expires when its window ends. Each check-and-add is one Lua script, so two processes can
- * never both take the last unit. Windows follow the caller's clock, as the in-memory store's do.
+ * that expires when its window ends. The consumes and refunds asked during one turn of the event
+ * loop go to Redis as one Lua script that applies them in the order they were asked, so two
+ * processes can never both take the last unit and a group of creates costs one round trip.
+ * Windows follow the caller's clock, as the in-memory store's do.
  */
-const CONSUME = `
-local count = tonumber(redis.call('GET', KEYS[1]) or '0')
-local limit = tonumber(ARGV[1])
-local cost = tonumber(ARGV[2])
-if cost == 0 then
-  if count >= limit then return 0 end
-  return 1
+const APPLY = `
+local answers = {}
+for i = 1, #KEYS do
+  local op = ARGV[i * 3 - 2]
+  local cost = tonumber(ARGV[i * 3 - 1])
+  local count = tonumber(redis.call('GET', KEYS[i]) or '-1')
+  if op == 'r' then
+    if count > 0 then
+      local left = count - cost
+      if left < 0 then left = 0 end
+      redis.call('SET', KEYS[i], left, 'KEEPTTL')
+    end
+    answers[i] = 1
+  else
+    local limit = tonumber(op)
+    if count < 0 then count = 0 end
+    if cost == 0 then
+      answers[i] = count < limit and 1 or 0
+    elseif count + cost > limit then
+      answers[i] = 0
+    else
+      if redis.call('INCRBY', KEYS[i], cost) == cost then redis.call('PEXPIRE', KEYS[i], ARGV[i * 3]) end
+      answers[i] = 1
+    end
+  end
 end
-if count + cost > limit then return 0 end
-if redis.call('INCRBY', KEYS[1], cost) == cost then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
-return 1
-`;
-
-const REFUND = `
-local count = tonumber(redis.call('GET', KEYS[1]) or '-1')
-if count < 0 then return 0 end
-local left = count - tonumber(ARGV[1])
-if left < 0 then left = 0 end
-redis.call('SET', KEYS[1], left, 'KEEPTTL')
-return 1
+return answers
 `;
 
 /** A counter outlives its window by this much, so that a slightly late clock still finds it. */
 const EXPIRY_MARGIN_MS = 5_000;
 
 interface CounterCommands {
-  usherConsume(key: string, limit: number, cost: number, ttlMs: number): Promise<number>;
-  usherRefund(key: string, cost: number): Promise<number>;
+  usherApply(keyCount: number, ...keysThenArguments: Array<string | number>): Promise<number[]>;
+}
+
+/** One consume (`limit` set) or refund, waiting for the next script. */
+interface Pending {
+  key: string;
+  limit?: number;
+  cost: number;
+  ttlMs: number;
+  resolve(answer: number): void;
+  reject(error: unknown): void;
 }
 
 export interface RedisLimitStoreOptions {
@@ -58,14 +76,11 @@ export class RedisLimitStore implements LimitStore {
     this.now = options.now ?? Date.now;
     this.prefix = options.prefix ?? "usher:limits:";
     const redis = new Redis(options.url, {
-      // Commands of the same tick go out as one write; concurrent requests share round trips.
-      enableAutoPipelining: true,
       commandTimeout: options.commandTimeoutMs ?? 2_000,
       maxRetriesPerRequest: 1,
       lazyConnect: true,
     });
-    redis.defineCommand("usherConsume", { numberOfKeys: 1, lua: CONSUME });
-    redis.defineCommand("usherRefund", { numberOfKeys: 1, lua: REFUND });
+    redis.defineCommand("usherApply", { lua: APPLY });
     // Errors reach the requests that were waiting; the client reconnects by itself.
     let reachable = true;
     redis.on("ready", () => {
@@ -103,15 +118,13 @@ export class RedisLimitStore implements LimitStore {
     const now = this.now();
     const start = now - (now % windowMs);
     const end = start + windowMs;
-    const allowed = await this.call(() =>
-      this.redis.usherConsume(this.counter(key, windowMs, start), limit, cost, end - now + EXPIRY_MARGIN_MS),
-    );
+    const allowed = await this.ask(this.counter(key, windowMs, start), cost, end - now + EXPIRY_MARGIN_MS, limit);
     return { allowed: allowed === 1, retryAfter: Math.max(1, Math.ceil((end - now) / 1000)) };
   }
 
   async refund(key: string, windowMs: number, cost = 1): Promise<void> {
     const now = this.now();
-    await this.call(() => this.redis.usherRefund(this.counter(key, windowMs, now - (now % windowMs)), cost));
+    await this.ask(this.counter(key, windowMs, now - (now % windowMs)), cost, 0);
   }
 
   async close(): Promise<void> {
@@ -126,12 +139,29 @@ export class RedisLimitStore implements LimitStore {
     return `${this.prefix}${windowMs}:${start}:${key}`;
   }
 
-  /** Redis out of reach is the server's trouble, not the caller's: 503, and nothing written. */
-  private async call<T>(command: () => Promise<T>): Promise<T> {
+  private pending: Pending[] = [];
+
+  /** Queues one operation for the script sent when this turn of the event loop ends. */
+  private ask(key: string, cost: number, ttlMs: number, limit?: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.push({ key, limit, cost, ttlMs, resolve, reject }) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    const keys = batch.map((op) => op.key);
+    const args = batch.flatMap((op) => [op.limit === undefined ? "r" : op.limit, op.cost, op.ttlMs]);
     try {
-      return await command();
+      const answers = await this.redis.usherApply(batch.length, ...keys, ...args);
+      batch.forEach((op, at) => {
+        op.resolve(Number(answers[at]));
+      });
     } catch {
-      throw new AppError("service_unavailable", { detail: "the limit counters cannot be reached; try again later", retryAfter: 1 });
+      // Redis out of reach is the server's trouble, not the caller's: 503, and nothing written.
+      const error = new AppError("service_unavailable", { detail: "the limit counters cannot be reached; try again later", retryAfter: 1 });
+      for (const op of batch) op.reject(error);
     }
   }
 }
