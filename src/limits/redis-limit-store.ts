@@ -78,6 +78,8 @@ export class RedisLimitStore implements LimitStore {
     const redis = new Redis(options.url, {
       commandTimeout: options.commandTimeoutMs ?? 2_000,
       maxRetriesPerRequest: 1,
+      // A script whose answer was lost may have been applied: never send it twice.
+      autoResendUnfulfilledCommands: false,
       lazyConnect: true,
     });
     redis.defineCommand("usherApply", { lua: APPLY });
