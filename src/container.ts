@@ -6,6 +6,7 @@ import { SecretBox } from "./core/crypto.js";
 import { type IdGenerator, newId } from "./core/ids.js";
 import { type LimitStore, MemoryLimitStore } from "./core/limiter.js";
 import { type DatabaseHandle, openDatabase } from "./db/database.js";
+import { Invalidations } from "./db/invalidations.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { checkServerSecret } from "./db/server-secret.js";
 import { CaptureTransport } from "./email/capture-transport.js";
@@ -87,13 +88,25 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
   }
   const limits = new LimitGuard(overrides.limitStore ?? sharedCounters ?? new MemoryLimitStore(() => clock.now()));
 
+  const invalidations = new Invalidations({
+    kind: database.kind,
+    databaseUrl: config.databaseUrl,
+    onLost: (error) => log.warn({ reason: error.message }, "cache invalidations are not heard; caches fall back to their lifetimes"),
+  });
+  try {
+    await invalidations.start();
+  } catch (error) {
+    await sharedCounters?.close();
+    if (!overrides.database) await database.close();
+    throw error;
+  }
   const events = new EventService(db, clock, ids, database.kind);
-  const settings = new SettingsService(db, events);
-  const apiKeys = new ApiKeyService(db, clock, ids, events);
+  const settings = new SettingsService(db, events, invalidations);
+  const apiKeys = new ApiKeyService(db, clock, ids, events, invalidations);
   const tenants = new TenantService(db, clock, ids, apiKeys, events);
   const organizations = new OrganizationService(db, clock, ids, events);
   const roles = new RoleService(db, clock, ids, events);
-  const users = new UserService(db, database.kind, clock, ids, events);
+  const users = new UserService(db, database.kind, clock, ids, events, invalidations);
   const members = new MemberService(db, database.kind, clock, roles, events);
   const outbox = new Outbox(clock, ids, database.kind, new URL(config.publicUrl).hostname);
   const capture = new CaptureTransport(db, database.kind, clock, ids);
@@ -168,6 +181,7 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
       await worker.stop();
       await transports.close();
       await sharedCounters?.close();
+      await invalidations.close();
       await database.close();
     },
   };

@@ -5,6 +5,7 @@ import { hashSecret, safeEqual } from "../core/crypto.js";
 import { AppError } from "../core/errors.js";
 import type { IdGenerator } from "../core/ids.js";
 import type { Db } from "../db/database.js";
+import type { Invalidations } from "../db/invalidations.js";
 import type { ApiKeyRow, Database } from "../db/schema.js";
 import type { Actor, EventService } from "../events/event-service.js";
 import type { Scope } from "./scopes.js";
@@ -45,6 +46,8 @@ const LAST_USED_EVERY_MS = 60_000;
 
 export class ApiKeyService {
   private readonly cache = new Map<string, CachedKey>();
+  /** Counts drops, so that a row read before a drop is not cached after it. */
+  private drops = 0;
   private readonly lastUsedWritten = new Map<string, number>();
 
   constructor(
@@ -52,7 +55,17 @@ export class ApiKeyService {
     private readonly clock: Clock,
     private readonly newId: IdGenerator,
     private readonly events: EventService,
-  ) {}
+    private readonly invalidations: Invalidations,
+  ) {
+    invalidations.on("api_key", (keyId) => {
+      this.drops++;
+      this.cache.delete(keyId);
+    });
+    invalidations.onReset(() => {
+      this.drops++;
+      this.cache.clear();
+    });
+  }
 
   /** Splits and verifies `<key id>.<secret>`; null for anything that is not a live key. */
   async authenticate(presented: string): Promise<AuthContext | null> {
@@ -128,21 +141,23 @@ export class ApiKeyService {
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) throw new AppError("api_key_not_found");
       await this.events.record(trx, tenantId, actor, "api_key.revoked", { data: { apiKeyId: keyId } });
+      await this.invalidations.announce(trx, "api_key", [keyId]);
     });
-    this.cache.delete(keyId);
+    this.invalidations.dropHere("api_key", [keyId]);
   }
 
   private async load(keyId: string): Promise<CachedKey | undefined> {
     const now = Date.now();
     const hit = this.cache.get(keyId);
     if (hit && now - hit.loadedAt < CACHE_TTL_MS) return hit;
+    const drops = this.drops;
     const row = await this.db.selectFrom("api_keys").selectAll().where("id", "=", keyId).executeTakeFirst();
     if (!row) {
       this.cache.delete(keyId);
       return undefined;
     }
     const entry = { row, scopes: JSON.parse(row.scopes) as string[], loadedAt: now };
-    this.cache.set(keyId, entry);
+    if (this.drops === drops) this.cache.set(keyId, entry);
     return entry;
   }
 

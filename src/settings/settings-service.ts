@@ -1,5 +1,6 @@
 import { AppError, validationError } from "../core/errors.js";
 import type { Db } from "../db/database.js";
+import type { Invalidations } from "../db/invalidations.js";
 import type { Actor, EventService } from "../events/event-service.js";
 import { defaultSettings, parseSettings, type TenantSettings } from "./settings.js";
 
@@ -20,20 +21,33 @@ interface CacheEntry {
 }
 
 /**
- * Tenant settings, read on every create, so they are cached per process for a few seconds;
- * a change made here is visible at once in this process and within the TTL in the others.
+ * Tenant settings, read on every create, so they are cached per process for a few seconds; a
+ * change is visible at once in this process and, on PostgreSQL, as soon as the others hear of
+ * it (ADR 0013), otherwise within the TTL.
  */
 export class SettingsService {
   private readonly cache = new Map<string, CacheEntry>();
+  /** Counts drops, so that settings read before a drop are not cached after it. */
+  private drops = 0;
   private readonly preparers: Array<(next: TenantSettings, current: TenantSettings) => void> = [];
 
   constructor(
     private readonly db: Db,
     private readonly events: EventService,
+    private readonly invalidations: Invalidations,
     private readonly ttlMs = 5_000,
     /** Extra checks (for example template rendering) run before a patch is saved. */
     private readonly validators: Array<(settings: TenantSettings) => void> = [],
-  ) {}
+  ) {
+    invalidations.on("settings", (tenantId) => {
+      this.drops++;
+      this.cache.delete(tenantId);
+    });
+    invalidations.onReset(() => {
+      this.drops++;
+      this.cache.clear();
+    });
+  }
 
   addValidator(validator: (settings: TenantSettings) => void): void {
     this.validators.push(validator);
@@ -48,9 +62,10 @@ export class SettingsService {
     const hit = this.cache.get(tenantId);
     const now = Date.now();
     if (hit && now - hit.loadedAt < this.ttlMs) return hit.settings;
+    const drops = this.drops;
     const row = await this.db.selectFrom("tenants").select("settings").where("id", "=", tenantId).executeTakeFirst();
     const settings = row ? parseSettings(row.settings) : defaultSettings();
-    this.cache.set(tenantId, { settings, loadedAt: now });
+    if (this.drops === drops) this.cache.set(tenantId, { settings, loadedAt: now });
     return settings;
   }
 
@@ -75,9 +90,11 @@ export class SettingsService {
         await this.events.record(trx, tenantId, actor, "settings.updated", {
           data: { fields: Object.keys(patch).sort() },
         });
+        await this.invalidations.announce(trx, "settings", [tenantId]);
         return true;
       });
       if (written) {
+        this.invalidations.dropHere("settings", [tenantId]);
         this.cache.set(tenantId, { settings: next, loadedAt: Date.now() });
         return next;
       }

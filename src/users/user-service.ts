@@ -8,6 +8,7 @@ import { type Page, toPage } from "../core/pagination.js";
 import { type InsertSpec, insertRows } from "../db/bulk.js";
 import type { DatabaseKind, Db } from "../db/database.js";
 import { isUniqueViolation } from "../db/errors.js";
+import type { Invalidations } from "../db/invalidations.js";
 import { newestFirst, oneOf } from "../db/lists.js";
 import type { Database, UserRow } from "../db/schema.js";
 import type { Actor, EventService } from "../events/event-service.js";
@@ -32,6 +33,7 @@ export class UserService {
     private readonly clock: Clock,
     private readonly newId: IdGenerator,
     private readonly events: EventService,
+    private readonly invalidations: Invalidations,
   ) {}
 
   async create(tenantId: string, actor: Actor, input: { email: string; name?: string | null }): Promise<User> {
@@ -139,19 +141,24 @@ export class UserService {
   }
 
   async delete(tenantId: string, actor: Actor, id: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    const revoked = await this.db.transaction().execute(async (trx) => {
       // A key bound to this user acted as the user; it must not live on as an unbound key.
-      await trx
+      const keys = await trx
         .updateTable("api_keys")
         .set({ revoked_at: this.clock.now() })
         .where("tenant_id", "=", tenantId)
         .where("user_id", "=", id)
         .where("revoked_at", "is", null)
+        .returning("id")
         .execute();
       const result = await trx.deleteFrom("users").where("tenant_id", "=", tenantId).where("id", "=", id).executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) throw new AppError("user_not_found", { detail: `user ${id} does not exist` });
       await this.events.record(trx, tenantId, actor, "user.deleted", { userId: id });
+      const keyIds = keys.map((key) => key.id);
+      await this.invalidations.announce(trx, "api_key", keyIds);
+      return keyIds;
     });
+    this.invalidations.dropHere("api_key", revoked);
   }
 }
 

@@ -120,13 +120,12 @@ describe.each(databaseKinds)("Elastic dialect, create errors (%s)", (kind) => {
     expectFailure(await otherTenant.create(seed.organizationId, body), 404, [{ code: "organization.not_found" }]);
   });
 
-  it("answers 404 user.not_found when the key's bound user is gone", async () => {
+  it("refuses the key of a deleted user at once, though it was just used", async () => {
     const sender = await boundUser(seed.admin, ctx.app, { organizationId: seed.organizationId });
     expect((await sender.api.list(seed.organizationId)).status).toBe(200);
     expect((await seed.admin.delete(`/v1/users/${sender.userId}`)).status).toBe(204);
-    // The key still names its user until the key is next read from the database.
     const res = await sender.api.create(seed.organizationId, { emails: [uniqueEmail("orphan")] });
-    expectFailure(res, 404, [{ code: "user.not_found" }]);
+    expectFailure(res, 403, [{ code: "root.invalid_authentication" }]);
   });
 
   it("answers 404 organization.user_organization_does_not_belong when the sender is not a member", async () => {
