@@ -1,3 +1,4 @@
+import type { CapDecision, CappedCounts, HeldCount } from "../core/capped-counts.js";
 import type { Clock } from "../core/clock.js";
 import { groupBy } from "../core/group-by.js";
 import type { DatabaseKind, Db } from "../db/database.js";
@@ -16,8 +17,6 @@ export interface AcceptJob {
   actor: Actor;
   name: string | null;
   memberLimit: number;
-  /** The organization's members before this acceptance, when known without counting (ADR 0005). */
-  knownMembers: number | undefined;
   outcome?: AcceptOutcome;
 }
 
@@ -28,8 +27,43 @@ export interface AcceptOutcome {
   claimed: InvitationRow;
   /** Members before this one joined. */
   members: number;
-  /** Whether `members` was counted in the database (rather than known). */
-  counted: boolean;
+}
+
+/** The organization whose members an acceptance counts (ADR 0005). */
+export function memberCountKey(row: InvitationRow): string {
+  return `${row.tenant_id}:${row.organization_id}`;
+}
+
+/**
+ * The members of the job's organization before `joining` more join: from this process's
+ * count when it is good enough, otherwise counted under the organization's lock. The joining
+ * members are held at once, before anything else can decide (ADR 0005).
+ */
+export async function decideMembers(
+  trx: Db,
+  deps: Pick<AcceptGroupDeps, "kind" | "members" | "memberCounts">,
+  first: AcceptJob,
+  limit: number,
+  joining: number,
+  now: number,
+  holds: MemberHold[],
+): Promise<number> {
+  const key = memberCountKey(first.row);
+  const counts = deps.memberCounts;
+  const known = counts.peek(key, now, limit, joining);
+  let decision: CapDecision = { base: known ?? 0 };
+  if (known === undefined) {
+    await lockOrganizationForCount(trx, deps.kind, first.row.organization_id);
+    decision = counts.counted(key, await deps.members.countUpTo(trx, first.row.tenant_id, first.row.organization_id, limit), now);
+  }
+  holds.push({ held: counts.hold(key, joining, decision), joined: joining });
+  return decision.base;
+}
+
+/** Members held for an organization until the transaction ends, and how many it committed. */
+export interface MemberHold {
+  held: HeldCount;
+  joined: number;
 }
 
 /**
@@ -49,6 +83,7 @@ export interface AcceptGroupDeps {
   users: UserService;
   members: MemberService;
   events: EventService;
+  memberCounts: CappedCounts;
 }
 
 /**
@@ -58,7 +93,7 @@ export interface AcceptGroupDeps {
  * It only ever writes a group in which every acceptance succeeds; anything else throws
  * `AcceptGroupConflict`.
  */
-export async function writeAcceptGroup(trx: Db, deps: AcceptGroupDeps, jobs: readonly AcceptJob[]): Promise<void> {
+export async function writeAcceptGroup(trx: Db, deps: AcceptGroupDeps, jobs: readonly AcceptJob[], holds: MemberHold[]): Promise<void> {
   const now = deps.clock.now();
   const needUser = jobs.filter((job) => job.knownUser === null);
   const found = await deps.users.findOrCreateAllByEmail(
@@ -74,7 +109,7 @@ export async function writeAcceptGroup(trx: Db, deps: AcceptGroupDeps, jobs: rea
   for (const job of jobs) if (job.knownUser) users.set(job, { user: job.knownUser, created: false });
   const userOf = (job: AcceptJob) => users.get(job) ?? unreachable();
 
-  const before = await membersBefore(trx, deps, jobs);
+  const before = await membersBefore(trx, deps, jobs, now, holds);
 
   const claims = await q.acceptPending(
     trx,
@@ -107,8 +142,7 @@ export async function writeAcceptGroup(trx: Db, deps: AcceptGroupDeps, jobs: rea
     const { user, created } = userOf(job);
     const membership = memberships[i] ?? unreachable();
     events.push(...acceptanceEvents(job.row, job.actor, user, created, membership));
-    const { members, counted } = before.get(job) ?? { members: 0, counted: false };
-    job.outcome = { user, membership, claimed: claimOf(job), members, counted };
+    job.outcome = { user, membership, claimed: claimOf(job), members: before.get(job) ?? 0 };
   });
   await deps.events.recordAll(trx, events);
 }
@@ -149,23 +183,18 @@ export function acceptanceEvents(row: InvitationRow, actor: Actor, user: User, u
  * Members of each organization before each of its acceptances joins, in queue order; throws
  * when one would pass the organization's limit (written alone, it gets the limit's error).
  */
-async function membersBefore(trx: Db, { kind, members }: AcceptGroupDeps, jobs: readonly AcceptJob[]) {
-  const before = new Map<AcceptJob, { members: number; counted: boolean }>();
+async function membersBefore(trx: Db, deps: AcceptGroupDeps, jobs: readonly AcceptJob[], now: number, holds: MemberHold[]) {
+  const before = new Map<AcceptJob, number>();
   const limited = jobs.filter((job) => job.memberLimit > 0);
   // Organizations in id order, so that two groups lock them in the same order.
   const byOrganization = [...groupBy(limited, (job) => job.row.organization_id)].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
   for (const [, group] of byOrganization) {
     const first = group[0] ?? unreachable();
-    const known = group.every((job) => job.knownMembers !== undefined);
     const limit = Math.min(...group.map((job) => job.memberLimit));
-    let base = Math.max(...group.map((job) => job.knownMembers ?? 0));
-    if (!known) {
-      await lockOrganizationForCount(trx, kind, first.row.organization_id);
-      base = await members.countUpTo(trx, first.row.tenant_id, first.row.organization_id, limit);
-    }
+    const base = await decideMembers(trx, deps, first, limit, group.length, now, holds);
     group.forEach((job, i) => {
       if (base + i >= limit) throw new AcceptGroupConflict("an organization's member limit is reached");
-      before.set(job, { members: base + i, counted: !known });
+      before.set(job, base + i);
     });
   }
   return before;

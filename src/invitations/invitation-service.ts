@@ -27,7 +27,7 @@ import {
 import { buildAcceptLink, effectiveStatus, type Invitation, toInvitation, type ViewContext } from "./invitation.js";
 import type { InvitationDocument } from "./invitation-documents.js";
 import * as q from "./invitation-queries.js";
-import { InvitationWriter } from "./invitation-writer.js";
+import { InvitationWriter, type PendingHold } from "./invitation-writer.js";
 
 export type { CreateInvitationsInput, CreateItemResult, CreateOptions } from "./create-job.js";
 
@@ -188,12 +188,15 @@ export class InvitationService {
   /** One transaction for the jobs; sends counted by an attempt that did not commit are given back. */
   private async commit(jobs: CreateJob[]): Promise<void> {
     for (const job of jobs) job.begin();
+    const holds: PendingHold[] = [];
     try {
-      await this.deps.db.transaction().execute((trx) => this.writer.write(trx, jobs));
+      await this.deps.db.transaction().execute((trx) => this.writer.write(trx, jobs, holds));
     } catch (error) {
+      for (const { held } of holds) held.settle();
       for (const job of jobs) await this.writer.refundSends(job);
       throw error;
     }
+    for (const { held, created } of holds) held.settle(created);
     if (jobs.some((job) => job.emailsQueued)) this.deps.outbox.notify();
   }
 

@@ -1,4 +1,4 @@
-import type { CappedCounts } from "../core/capped-counts.js";
+import type { CapDecision, CappedCounts, HeldCount } from "../core/capped-counts.js";
 import type { SecretBox } from "../core/crypto.js";
 import { newToken } from "../core/crypto.js";
 import { AppError } from "../core/errors.js";
@@ -28,6 +28,14 @@ export interface InvitationWriterDeps {
   viewContext: (settings: TenantSettings, now: number) => ViewContext;
 }
 
+/** Pending additions held for one organization until the transaction ends (ADR 0005). */
+export interface PendingHold {
+  key: string;
+  held: HeldCount;
+  /** What the attempt wrote for the organization, once it got that far. */
+  created: number | undefined;
+}
+
 interface Written {
   job: CreateJob;
   item: CreateItemResult;
@@ -44,7 +52,11 @@ interface Written {
 export class InvitationWriter {
   constructor(private readonly deps: InvitationWriterDeps) {}
 
-  async write(trx: Db, jobs: readonly CreateJob[]): Promise<void> {
+  /**
+   * `holds` receives the pending additions this attempt decides (ADR 0005); the caller settles
+   * each once the transaction has ended, with what it committed.
+   */
+  async write(trx: Db, jobs: readonly CreateJob[], holds: PendingHold[]): Promise<void> {
     const alone = jobs.length === 1;
     const fail = (job: CreateJob, error: AppError) => {
       if (alone) throw error;
@@ -59,7 +71,7 @@ export class InvitationWriter {
 
     const names = await this.checkExistence(trx, jobs, fail);
     for (const job of active()) failIfAtomic(job);
-    const counts = await this.checkPendingCaps(trx, active(), fail);
+    await this.checkPendingCaps(trx, active(), fail, holds);
 
     let { rows, inserted, conflicts } = await this.insert(trx, active());
     const refreshed = await this.resolveConflicts(trx, conflicts);
@@ -90,7 +102,7 @@ export class InvitationWriter {
       item.invitation = toInvitation(row, this.deps.viewContext(job.settings, job.now), token);
       created.set(pendingKey(job), (created.get(pendingKey(job)) ?? 0) + 1);
     }
-    for (const [key, count] of counts) this.deps.pendingCounts.record(key, count.base + (created.get(key) ?? 0), count.countedAt);
+    for (const hold of holds) hold.created = created.get(hold.key) ?? 0;
     await this.recordOutcome(trx, rows, refreshed, captured);
   }
 
@@ -168,8 +180,13 @@ export class InvitationWriter {
    * The pending-per-organization cap, counted in the database only when this process has no
    * fresh count (ADR 0005); jobs of one organization in a group are counted in turn.
    */
-  private async checkPendingCaps(trx: Db, jobs: readonly CreateJob[], fail: (job: CreateJob, error: AppError) => void) {
-    const counts = new Map<string, { base: number; countedAt: number | undefined }>();
+  private async checkPendingCaps(
+    trx: Db,
+    jobs: readonly CreateJob[],
+    fail: (job: CreateJob, error: AppError) => void,
+    holds: PendingHold[],
+  ): Promise<void> {
+    const counts = this.deps.pendingCounts;
     // Organizations in id order, so that two groups lock them in the same order.
     const byKey = [...groupBy(jobs, pendingKey)].sort(([, [x]], [, [y]]) => compare(x?.organizationId ?? "", y?.organizationId ?? ""));
     for (const [key, group] of byKey) {
@@ -177,14 +194,19 @@ export class InvitationWriter {
       const cap = first.settings.limits.pendingPerOrganization;
       if (cap <= 0) continue;
       const adding = group.reduce((n, job) => n + live(job).length, 0);
-      const known = this.deps.pendingCounts.peek(key, first.now, cap, adding);
-      if (known === undefined) await lockOrganizationForCount(trx, this.deps.kind, first.organizationId);
-      const base = known ?? (await q.countPending(trx, first.tenantId, first.organizationId, cap, first.now));
-      counts.set(key, { base, countedAt: known === undefined ? first.now : undefined });
+      const known = counts.peek(key, first.now, cap, adding);
+      let decision: CapDecision;
+      if (known === undefined) {
+        await lockOrganizationForCount(trx, this.deps.kind, first.organizationId);
+        decision = counts.counted(key, await q.countPending(trx, first.tenantId, first.organizationId, cap, first.now), first.now);
+      } else {
+        decision = { base: known };
+      }
+      // From the decision to the hold nothing waits, so no other group decides in between.
       let added = 0;
       for (const job of group) {
         const count = live(job).length;
-        if (base + added + count > cap) {
+        if (decision.base + added + count > cap) {
           fail(
             job,
             new AppError("pending_limit_exceeded", {
@@ -197,8 +219,8 @@ export class InvitationWriter {
           added += count;
         }
       }
+      holds.push({ key, held: counts.hold(key, added, decision), created: undefined });
     }
-    return counts;
   }
 
   /**

@@ -11,11 +11,10 @@ import type { Outbox } from "../email/outbox.js";
 import type { Actor, EventService } from "../events/event-service.js";
 import type { LimitGuard } from "../limits/limit-guard.js";
 import type { MemberService, Membership } from "../members/member-service.js";
-import { lockOrganizationForCount } from "../organizations/organization-queries.js";
 import type { RoleService } from "../roles/role-service.js";
 import { isHttpUrl, isLocale, type SettingsService } from "../settings/settings-service.js";
 import type { User, UserService } from "../users/user-service.js";
-import { type AcceptJob, acceptanceEvents, grantableRoles, writeAcceptGroup } from "./accept-group.js";
+import { type AcceptJob, acceptanceEvents, decideMembers, grantableRoles, type MemberHold, writeAcceptGroup } from "./accept-group.js";
 import { effectiveStatus, type Invitation, toInvitation } from "./invitation.js";
 import * as q from "./invitation-queries.js";
 import type { InvitationService } from "./invitation-service.js";
@@ -267,20 +266,10 @@ export class LifecycleService {
     const tenantId = row.tenant_id;
     const settings = await this.deps.settings.get(tenantId);
     const now = this.deps.clock.now();
-    const memberLimit = settings.limits.membersPerOrganization;
-    const countKey = `${tenantId}:${row.organization_id}`;
-    const job: AcceptJob = {
-      row,
-      knownUser,
-      actor,
-      name,
-      memberLimit,
-      knownMembers: this.memberCounts.peek(countKey, now, memberLimit, 1),
-    };
+    const job: AcceptJob = { row, knownUser, actor, name, memberLimit: settings.limits.membersPerOrganization };
     await this.accepts.submit(job);
     const outcome = job.outcome;
     if (!outcome) throw new Error("an acceptance committed without its outcome");
-    if (memberLimit > 0) this.memberCounts.record(countKey, outcome.members + 1, outcome.counted ? now : undefined);
     // The claimed row is the invitation as committed: nothing else changes it in the transaction.
     const invitation = toInvitation(outcome.claimed, this.deps.invitations.viewContext(settings, now));
     return { invitation, membership: outcome.membership, user: outcome.user, redirectUrl: row.redirect_url };
@@ -290,8 +279,19 @@ export class LifecycleService {
   private async writeAccepts(jobs: AcceptJob[]): Promise<void> {
     for (const job of jobs) job.outcome = undefined;
     const [only] = jobs;
-    if (jobs.length === 1 && only) return this.acceptAlone(only);
-    await this.deps.db.transaction().execute((trx) => writeAcceptGroup(trx, this.deps, jobs));
+    // Members decided by this attempt are held until its transaction ends (ADR 0005).
+    const holds: MemberHold[] = [];
+    try {
+      if (jobs.length === 1 && only) await this.acceptAlone(only, holds);
+      else
+        await this.deps.db
+          .transaction()
+          .execute((trx) => writeAcceptGroup(trx, { ...this.deps, memberCounts: this.memberCounts }, jobs, holds));
+    } catch (error) {
+      for (const { held } of holds) held.settle();
+      throw error;
+    }
+    for (const { held, joined } of holds) held.settle(joined);
   }
 
   /**
@@ -299,11 +299,10 @@ export class LifecycleService {
    * conditional claim, then the membership re-check, the member limit and the membership with
    * the roles that still exist.
    */
-  private async acceptAlone(job: AcceptJob): Promise<void> {
+  private async acceptAlone(job: AcceptJob, holds: MemberHold[]): Promise<void> {
     const { row, actor, memberLimit } = job;
     const tenantId = row.tenant_id;
     const now = this.deps.clock.now();
-    const known = job.knownMembers;
     job.outcome = await this.deps.db.transaction().execute(async (trx) => {
       let user = job.knownUser;
       let userCreated = false;
@@ -314,16 +313,16 @@ export class LifecycleService {
       }
       // The organization before the invitation, as a group locks them: in the other order, an
       // acceptance alone and a group holding the same invitation each waited for the other.
-      if (known === undefined && memberLimit > 0) await lockOrganizationForCount(trx, this.deps.kind, row.organization_id);
+      const members =
+        memberLimit > 0 ? await decideMembers(trx, { ...this.deps, memberCounts: this.memberCounts }, job, memberLimit, 1, now, holds) : 0;
       const claimed = await q.transitionPending(trx, tenantId, row.id, now, {
         status: "accepted",
         accepted_at: now,
         accepted_user_id: user.id,
       });
       if (!claimed) return this.explainNotPending(trx, tenantId, row.id, now);
-      const check = await this.deps.members.joinCheck(trx, tenantId, row.organization_id, user.id, known === undefined ? memberLimit : 0);
+      const check = await this.deps.members.joinCheck(trx, tenantId, row.organization_id, user.id, 0);
       if (check.member) throw new AppError("invitee_already_member", { detail: "the invitee is already a member of the organization" });
-      const members = known ?? check.members;
       if (memberLimit > 0 && members >= memberLimit) {
         throw new AppError("member_limit_exceeded", {
           detail: `the organization has reached its limit of ${memberLimit} members`,
@@ -341,7 +340,7 @@ export class LifecycleService {
         wanted.filter((id) => existing.includes(id)),
       );
       await this.deps.events.recordAll(trx, acceptanceEvents(row, actor, user, userCreated, membership));
-      return { user, membership, claimed, members, counted: known === undefined };
+      return { user, membership, claimed, members };
     });
   }
 

@@ -162,18 +162,75 @@ describe("log URL redaction", () => {
   });
 });
 
-describe("pending counts", () => {
+describe("capped counts", () => {
   it("asks the database when it has no fresh count or the organization nears its cap", async () => {
     const { CappedCounts } = await import("../../src/core/capped-counts.js");
     const counts = new CappedCounts();
     expect(counts.peek("o", 0, 100, 1)).toBeUndefined();
-    counts.record("o", 10, 0);
+    counts.hold("o", 1, counts.counted("o", 9, 0)).settle(1);
     expect(counts.peek("o", 1000, 100, 1)).toBe(10);
-    counts.record("o", 11, undefined);
+    counts.hold("o", 1, { base: 10 }).settle(1);
     expect(counts.peek("o", 1500, 100, 1)).toBe(11);
     expect(counts.peek("o", 1500, 100, 80)).toBeUndefined();
     expect(counts.peek("o", 2500, 100, 1)).toBeUndefined();
     expect(counts.peek("o", 0, 0, 1)).toBe(0);
+  });
+
+  it("counts what groups in flight hold, so that no interleaving of them passes the cap", async () => {
+    const { CappedCounts } = await import("../../src/core/capped-counts.js");
+    type Step =
+      | { op: "decide"; adding: number }
+      | { op: "commit"; which: number }
+      | { op: "settle"; which: number; rolledBack: boolean }
+      | { op: "remove"; rows: number }
+      | { op: "wait"; ms: number };
+    const step = fc.oneof(
+      fc.record({ op: fc.constant("decide" as const), adding: fc.integer({ min: 1, max: 4 }) }),
+      fc.record({ op: fc.constant("commit" as const), which: fc.nat(5) }),
+      fc.record({ op: fc.constant("settle" as const), which: fc.nat(5), rolledBack: fc.boolean() }),
+      fc.record({ op: fc.constant("remove" as const), rows: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({ op: fc.constant("wait" as const), ms: fc.integer({ min: 1, max: 1_500 }) }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 20 }), fc.array(step, { maxLength: 60 }), (cap, steps: Step[]) => {
+        const counts = new CappedCounts();
+        let now = 0;
+        // Rows the database holds, and the groups of this process whose transactions are open.
+        let rows = 0;
+        const open: Array<{ added: number; committed: boolean; settle(created?: number): void }> = [];
+        for (const s of steps) {
+          if (s.op === "wait") now += s.ms;
+          else if (s.op === "remove") rows = Math.max(0, rows - s.rows);
+          else if (s.op === "decide") {
+            const known = counts.peek("o", now, cap, s.adding);
+            const decision = known === undefined ? counts.counted("o", rows, now) : { base: known };
+            // Every row there is or may be committed soon is in the base the group decides from.
+            const uncommitted = open.filter((g) => !g.committed).reduce((n, g) => n + g.added, 0);
+            expect(decision.base).toBeGreaterThanOrEqual(rows + uncommitted);
+            const added = Math.max(0, Math.min(s.adding, cap - decision.base));
+            const held = counts.hold("o", added, decision);
+            open.push({ added, committed: false, settle: (created) => held.settle(created) });
+          } else {
+            const group = open[s.which % Math.max(1, open.length)];
+            if (!group) continue;
+            if (s.op === "commit" && !group.committed) {
+              group.committed = true;
+              rows += group.added;
+            } else if (s.op === "settle") {
+              // A commit is settled after the database has it; a rollback writes nothing.
+              if (!group.committed && !s.rolledBack) {
+                group.committed = true;
+                rows += group.added;
+              }
+              group.settle(group.committed ? group.added : undefined);
+              open.splice(open.indexOf(group), 1);
+            }
+          }
+          expect(rows).toBeLessThanOrEqual(cap);
+        }
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
 
