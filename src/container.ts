@@ -23,7 +23,6 @@ import { InvitationService } from "./invitations/invitation-service.js";
 import { InvitationTokenService } from "./invitations/invitation-token-service.js";
 import { LifecycleService } from "./invitations/lifecycle-service.js";
 import { LimitGuard } from "./limits/limit-guard.js";
-import { RedisLimitStore } from "./limits/redis-limit-store.js";
 import { loggerOptions } from "./logging.js";
 import { MemberService } from "./members/member-service.js";
 import { OrganizationService } from "./organizations/organization-service.js";
@@ -69,9 +68,10 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
     if (!overrides.database) await database.close();
     throw error;
   }
+  // The Redis client is loaded only when it is used: it costs a process without it memory.
   const sharedCounters =
     !overrides.limitStore && config.redisUrl
-      ? new RedisLimitStore({
+      ? new (await import("./limits/redis-limit-store.js")).RedisLimitStore({
           url: config.redisUrl,
           now: () => clock.now(),
           prefix: overrides.redisPrefix,
