@@ -162,6 +162,7 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
     limits,
     /** The Redis counters when `REDIS_URL` is set (readiness asks them too). */
     sharedCounters,
+    invalidations,
     events,
     settings,
     apiKeys,

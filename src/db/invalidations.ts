@@ -51,6 +51,12 @@ export class Invalidations {
     await sql`select pg_notify(${CHANNEL}, ${kind} || ':' || id) from unnest(${ids}::text[]) as id`.execute(trx);
   }
 
+  /** Whether changes are heard now; undefined where there is nothing to hear (SQLite). */
+  get listening(): boolean | undefined {
+    if (this.options.kind !== "postgres" || !this.options.databaseUrl) return undefined;
+    return this.client !== undefined;
+  }
+
   /** Drops this process's copies of rows it has just changed (after the commit). */
   dropHere(kind: CachedKind, ids: readonly string[]): void {
     const handlers = this.handlers.get(kind) ?? [];

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
-import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Usher } from "../container.js";
 import { renderDocsPage } from "./docs-page.js";
 
@@ -15,6 +15,27 @@ export async function operationsRoutes(app: FastifyInstance, usher: Usher): Prom
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
+  const { sharedCounters, invalidations } = usher;
+  if (sharedCounters) {
+    new Gauge({
+      name: "usher_limit_counters_reachable",
+      help: "1 while the Redis limit counters answer, 0 while limited requests answer 503",
+      registers: [registry],
+      collect() {
+        this.set(sharedCounters.reachable ? 1 : 0);
+      },
+    });
+  }
+  if (invalidations.listening !== undefined) {
+    new Gauge({
+      name: "usher_cache_invalidations_listening",
+      help: "1 while this process hears other processes' changes to cached keys and settings",
+      registers: [registry],
+      collect() {
+        this.set(invalidations.listening ? 1 : 0);
+      },
+    });
+  }
   app.addHook("onResponse", async (request, reply) => {
     duration.observe(
       { method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) },

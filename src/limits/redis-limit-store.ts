@@ -71,6 +71,8 @@ export class RedisLimitStore implements LimitStore {
   private readonly redis: Redis & CounterCommands;
   private readonly now: () => number;
   private readonly prefix: string;
+  /** False from an error of the connection until it is ready again (`/metrics` shows it). */
+  reachable = true;
 
   constructor(options: RedisLimitStoreOptions) {
     this.now = options.now ?? Date.now;
@@ -84,13 +86,12 @@ export class RedisLimitStore implements LimitStore {
     });
     redis.defineCommand("usherApply", { lua: APPLY });
     // Errors reach the requests that were waiting; the client reconnects by itself.
-    let reachable = true;
     redis.on("ready", () => {
-      reachable = true;
+      this.reachable = true;
     });
     redis.on("error", (error: Error) => {
-      if (!reachable) return;
-      reachable = false;
+      if (!this.reachable) return;
+      this.reachable = false;
       options.onUnreachable?.(error);
     });
     this.redis = redis as Redis & CounterCommands;

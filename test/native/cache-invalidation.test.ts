@@ -88,7 +88,14 @@ describe.skipIf(!databaseKinds.includes("postgres"))("cached keys and settings, 
       select pg_terminate_backend(pid) from pg_stat_activity
       where application_name = 'usher-invalidations' and datname = current_database()`.execute(ctx.usher.db);
     expect(cut.rows).toHaveLength(2);
+    const listening = async () => {
+      const metrics = (await other.app.inject({ url: "/metrics" })).body;
+      return metrics.match(/^usher_cache_invalidations_listening (\d)$/m)?.[1];
+    };
+    // Seen as lost until it reconnects, a second later.
+    await within(900, async () => (await listening()) === "0");
     expect((await client(ctx.app, ctx.adminKey).delete(`/v1/api-keys/${id}`)).status).toBe(204);
     await within(4_000, async () => (await there.get("/v1/organizations")).status === 401);
+    expect(await listening()).toBe("1");
   });
 });

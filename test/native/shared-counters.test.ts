@@ -240,6 +240,7 @@ describe.skipIf(!TEST_REDIS_URL)("Redis counters", () => {
       expect(refused.body).toMatchObject({ code: "service_unavailable" });
       expect(refused.headers["retry-after"]).toBe("1");
       expect((await client(ctx.app, null).get("/readyz")).status).toBe(503);
+      expect((await ctx.app.inject({ url: "/metrics" })).body).toMatch(/^usher_limit_counters_reachable 0$/m);
       const written = await ctx.usher.db.selectFrom("invitations").select("id").where("organization_id", "=", org).execute();
       expect(written).toEqual([]);
 
@@ -250,6 +251,7 @@ describe.skipIf(!TEST_REDIS_URL)("Redis counters", () => {
         if (status !== 201) await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(status).toBe(201);
+      expect((await ctx.app.inject({ url: "/metrics" })).body).toMatch(/^usher_limit_counters_reachable 1$/m);
     });
 
     it("answers each dialect's own 503 while Redis is away", async () => {
