@@ -5,7 +5,7 @@ import { hashSecret, safeEqual } from "../core/crypto.js";
 import { AppError } from "../core/errors.js";
 import type { IdGenerator } from "../core/ids.js";
 import type { Db } from "../db/database.js";
-import type { Invalidations } from "../db/invalidations.js";
+import { DroppableCache, type Invalidations } from "../db/invalidations.js";
 import type { ApiKeyRow, Database } from "../db/schema.js";
 import type { Actor, EventService } from "../events/event-service.js";
 import type { Scope } from "./scopes.js";
@@ -38,16 +38,13 @@ export interface CreatedApiKey {
 interface CachedKey {
   row: ApiKeyRow;
   scopes: string[];
-  loadedAt: number;
 }
 
 const CACHE_TTL_MS = 10_000;
 const LAST_USED_EVERY_MS = 60_000;
 
 export class ApiKeyService {
-  private readonly cache = new Map<string, CachedKey>();
-  /** Counts drops, so that a row read before a drop is not cached after it. */
-  private drops = 0;
+  private readonly cache: DroppableCache<CachedKey>;
   private readonly lastUsedWritten = new Map<string, number>();
 
   constructor(
@@ -57,14 +54,7 @@ export class ApiKeyService {
     private readonly events: EventService,
     private readonly invalidations: Invalidations,
   ) {
-    invalidations.on("api_key", (keyId) => {
-      this.drops++;
-      this.cache.delete(keyId);
-    });
-    invalidations.onReset(() => {
-      this.drops++;
-      this.cache.clear();
-    });
+    this.cache = new DroppableCache(invalidations, "api_key", CACHE_TTL_MS);
   }
 
   /** Splits and verifies `<key id>.<secret>`; null for anything that is not a live key. */
@@ -146,19 +136,11 @@ export class ApiKeyService {
     this.invalidations.dropHere("api_key", [keyId]);
   }
 
-  private async load(keyId: string): Promise<CachedKey | undefined> {
-    const now = Date.now();
-    const hit = this.cache.get(keyId);
-    if (hit && now - hit.loadedAt < CACHE_TTL_MS) return hit;
-    const drops = this.drops;
-    const row = await this.db.selectFrom("api_keys").selectAll().where("id", "=", keyId).executeTakeFirst();
-    if (!row) {
-      this.cache.delete(keyId);
-      return undefined;
-    }
-    const entry = { row, scopes: JSON.parse(row.scopes) as string[], loadedAt: now };
-    if (this.drops === drops) this.cache.set(keyId, entry);
-    return entry;
+  private load(keyId: string): Promise<CachedKey | undefined> {
+    return this.cache.get(keyId, async () => {
+      const row = await this.db.selectFrom("api_keys").selectAll().where("id", "=", keyId).executeTakeFirst();
+      return row && { row, scopes: JSON.parse(row.scopes) as string[] };
+    });
   }
 
   /**

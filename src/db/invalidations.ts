@@ -126,3 +126,46 @@ export class Invalidations {
     this.timer.unref();
   }
 }
+
+/**
+ * Rows kept for a short lifetime and dropped when they change, here or in another process.
+ * A read that started before a drop does not store its row after it, so a copy read just
+ * before a change cannot outlive the change.
+ */
+export class DroppableCache<T> {
+  private readonly entries = new Map<string, { value: T; loadedAt: number }>();
+  /** Counts drops, so that a read can tell whether one happened while it waited. */
+  private drops = 0;
+
+  constructor(
+    invalidations: Invalidations,
+    kind: CachedKind,
+    private readonly ttlMs: number,
+  ) {
+    invalidations.on(kind, (id) => {
+      this.drops++;
+      this.entries.delete(id);
+    });
+    invalidations.onReset(() => {
+      this.drops++;
+      this.entries.clear();
+    });
+  }
+
+  /** The copy younger than the lifetime, or what `read` finds (undefined: nothing to keep). */
+  async get(id: string, read: () => Promise<T | undefined>): Promise<T | undefined> {
+    const now = Date.now();
+    const hit = this.entries.get(id);
+    if (hit && now - hit.loadedAt < this.ttlMs) return hit.value;
+    const drops = this.drops;
+    const value = await read();
+    if (value === undefined) this.entries.delete(id);
+    else if (this.drops === drops) this.entries.set(id, { value, loadedAt: now });
+    return value;
+  }
+
+  /** Keeps a value this process has just written. */
+  set(id: string, value: T): void {
+    this.entries.set(id, { value, loadedAt: Date.now() });
+  }
+}

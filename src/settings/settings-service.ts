@@ -1,6 +1,6 @@
 import { AppError, validationError } from "../core/errors.js";
 import type { Db } from "../db/database.js";
-import type { Invalidations } from "../db/invalidations.js";
+import { DroppableCache, type Invalidations } from "../db/invalidations.js";
 import type { Actor, EventService } from "../events/event-service.js";
 import { defaultSettings, parseSettings, type TenantSettings } from "./settings.js";
 
@@ -15,38 +15,24 @@ export interface SettingsPatch {
   templates?: TenantSettings["templates"];
 }
 
-interface CacheEntry {
-  settings: TenantSettings;
-  loadedAt: number;
-}
-
 /**
  * Tenant settings, read on every create, so they are cached per process for a few seconds; a
  * change is visible at once in this process and, on PostgreSQL, as soon as the others hear of
  * it (ADR 0013), otherwise within the TTL.
  */
 export class SettingsService {
-  private readonly cache = new Map<string, CacheEntry>();
-  /** Counts drops, so that settings read before a drop are not cached after it. */
-  private drops = 0;
+  private readonly cache: DroppableCache<TenantSettings>;
   private readonly preparers: Array<(next: TenantSettings, current: TenantSettings) => void> = [];
 
   constructor(
     private readonly db: Db,
     private readonly events: EventService,
     private readonly invalidations: Invalidations,
-    private readonly ttlMs = 5_000,
+    ttlMs = 5_000,
     /** Extra checks (for example template rendering) run before a patch is saved. */
     private readonly validators: Array<(settings: TenantSettings) => void> = [],
   ) {
-    invalidations.on("settings", (tenantId) => {
-      this.drops++;
-      this.cache.delete(tenantId);
-    });
-    invalidations.onReset(() => {
-      this.drops++;
-      this.cache.clear();
-    });
+    this.cache = new DroppableCache(invalidations, "settings", ttlMs);
   }
 
   addValidator(validator: (settings: TenantSettings) => void): void {
@@ -59,14 +45,11 @@ export class SettingsService {
   }
 
   async get(tenantId: string): Promise<TenantSettings> {
-    const hit = this.cache.get(tenantId);
-    const now = Date.now();
-    if (hit && now - hit.loadedAt < this.ttlMs) return hit.settings;
-    const drops = this.drops;
-    const row = await this.db.selectFrom("tenants").select("settings").where("id", "=", tenantId).executeTakeFirst();
-    const settings = row ? parseSettings(row.settings) : defaultSettings();
-    if (this.drops === drops) this.cache.set(tenantId, { settings, loadedAt: now });
-    return settings;
+    const settings = await this.cache.get(tenantId, async () => {
+      const row = await this.db.selectFrom("tenants").select("settings").where("id", "=", tenantId).executeTakeFirst();
+      return row ? parseSettings(row.settings) : defaultSettings();
+    });
+    return settings ?? defaultSettings();
   }
 
   /**
@@ -95,7 +78,7 @@ export class SettingsService {
       });
       if (written) {
         this.invalidations.dropHere("settings", [tenantId]);
-        this.cache.set(tenantId, { settings: next, loadedAt: Date.now() });
+        this.cache.set(tenantId, next);
         return next;
       }
     }

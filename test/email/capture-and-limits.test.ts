@@ -42,7 +42,7 @@ describe.each(databaseKinds)("capture mailbox (%s)", (kind) => {
     const broken = JSON.stringify({ ...stored, templates: { en: { subject: "{{#organizationName}} never closed" } } });
     await ctx.usher.db.updateTable("tenants").set({ settings: broken }).where("id", "=", ctx.tenantId).execute();
     // Settings are cached for a few seconds; this test does not wait for that.
-    (ctx.usher.settings as unknown as { cache: Map<string, unknown> }).cache.delete(ctx.tenantId);
+    ctx.usher.invalidations.dropHere("settings", [ctx.tenantId]);
     try {
       const email = uniqueEmail("unrendered");
       const created = await ctx.api.post<InvitationBody>("/v1/invitations", { organizationId, email });
@@ -61,7 +61,7 @@ describe.each(databaseKinds)("capture mailbox (%s)", (kind) => {
       expect(sent).toHaveLength(0);
     } finally {
       await ctx.usher.db.updateTable("tenants").set({ settings: row.settings }).where("id", "=", ctx.tenantId).execute();
-      (ctx.usher.settings as unknown as { cache: Map<string, unknown> }).cache.delete(ctx.tenantId);
+      ctx.usher.invalidations.dropHere("settings", [ctx.tenantId]);
     }
   });
 
