@@ -117,7 +117,8 @@ describe.each(databaseKinds)("single creates written together (%s)", (kind) => {
       const answers = await Promise.all(
         Array.from({ length: 7 }, () => api.post("/v1/invitations", { organizationId: capped.organizationId, email: uniqueEmail("cap") })),
       );
-      expect(answers.map((x) => x.status).sort()).toEqual([201, 201, 201, 201, 429, 429, 429]);
+      const outcomes = answers.map((x) => `${x.status} ${(x.body as { code?: string }).code ?? ""}`).join(", ");
+      expect(answers.map((x) => x.status).sort(), outcomes).toEqual([201, 201, 201, 201, 429, 429, 429]);
       const rows = await ctx.usher.db.selectFrom("invitations").select("id").where("organization_id", "=", capped.organizationId).execute();
       expect(rows).toHaveLength(4);
     } finally {
