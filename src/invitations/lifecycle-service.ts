@@ -14,7 +14,15 @@ import type { MemberService, Membership } from "../members/member-service.js";
 import type { RoleService } from "../roles/role-service.js";
 import { isHttpUrl, isLocale, type SettingsService } from "../settings/settings-service.js";
 import type { User, UserService } from "../users/user-service.js";
-import { type AcceptJob, acceptanceEvents, decideMembers, grantableRoles, type MemberHold, writeAcceptGroup } from "./accept-group.js";
+import {
+  type AcceptGroupDeps,
+  type AcceptJob,
+  acceptanceEvents,
+  decideMembers,
+  grantableRoles,
+  type MemberHold,
+  writeAcceptGroup,
+} from "./accept-group.js";
 import { effectiveStatus, type Invitation, toInvitation } from "./invitation.js";
 import * as q from "./invitation-queries.js";
 import type { InvitationService } from "./invitation-service.js";
@@ -74,13 +82,14 @@ export interface InvitationChanges {
  * transitions cannot both succeed; acceptance and the membership commit together.
  */
 export class LifecycleService {
-  /** Members per organization, counted in full only when needed (ADR 0005). */
-  private readonly memberCounts = new CappedCounts();
+  /** What acceptances are written with, members per organization among it (ADR 0005). */
+  private readonly groupDeps: AcceptGroupDeps;
   private readonly accepts: GroupCommit<AcceptJob>;
   /** Token lookups of the same turn in one query. */
   private readonly tokenLookups: BatchedLookup<InvitationRow>;
 
   constructor(private readonly deps: LifecycleDeps) {
+    this.groupDeps = { ...deps, memberCounts: new CappedCounts() };
     this.tokenLookups = new BatchedLookup((hashes) => q.findInvitationsByTokenHash(deps.db, deps.kind, hashes));
     this.accepts = new GroupCommit(
       (jobs) => this.writeAccepts(jobs),
@@ -283,10 +292,7 @@ export class LifecycleService {
     const holds: MemberHold[] = [];
     try {
       if (jobs.length === 1 && only) await this.acceptAlone(only, holds);
-      else
-        await this.deps.db
-          .transaction()
-          .execute((trx) => writeAcceptGroup(trx, { ...this.deps, memberCounts: this.memberCounts }, jobs, holds));
+      else await this.deps.db.transaction().execute((trx) => writeAcceptGroup(trx, this.groupDeps, jobs, holds));
     } catch (error) {
       for (const { held } of holds) held.settle();
       throw error;
@@ -313,16 +319,15 @@ export class LifecycleService {
       }
       // The organization before the invitation, as a group locks them: in the other order, an
       // acceptance alone and a group holding the same invitation each waited for the other.
-      const members =
-        memberLimit > 0 ? await decideMembers(trx, { ...this.deps, memberCounts: this.memberCounts }, job, memberLimit, 1, now, holds) : 0;
+      const members = memberLimit > 0 ? await decideMembers(trx, this.groupDeps, job, memberLimit, 1, now, holds) : 0;
       const claimed = await q.transitionPending(trx, tenantId, row.id, now, {
         status: "accepted",
         accepted_at: now,
         accepted_user_id: user.id,
       });
       if (!claimed) return this.explainNotPending(trx, tenantId, row.id, now);
-      const check = await this.deps.members.joinCheck(trx, tenantId, row.organization_id, user.id, 0);
-      if (check.member) throw new AppError("invitee_already_member", { detail: "the invitee is already a member of the organization" });
+      if (await this.deps.members.isMember(trx, row.organization_id, user.id))
+        throw new AppError("invitee_already_member", { detail: "the invitee is already a member of the organization" });
       if (memberLimit > 0 && members >= memberLimit) {
         throw new AppError("member_limit_exceeded", {
           detail: `the organization has reached its limit of ${memberLimit} members`,

@@ -71,8 +71,7 @@ export class RedisLimitStore implements LimitStore {
   private readonly redis: Redis & CounterCommands;
   private readonly now: () => number;
   private readonly prefix: string;
-  /** False from an error of the connection until it is ready again (`/metrics` shows it). */
-  reachable = true;
+  private connected = true;
 
   constructor(options: RedisLimitStoreOptions) {
     this.now = options.now ?? Date.now;
@@ -87,14 +86,19 @@ export class RedisLimitStore implements LimitStore {
     redis.defineCommand("usherApply", { lua: APPLY });
     // Errors reach the requests that were waiting; the client reconnects by itself.
     redis.on("ready", () => {
-      this.reachable = true;
+      this.connected = true;
     });
     redis.on("error", (error: Error) => {
-      if (!this.reachable) return;
-      this.reachable = false;
+      if (!this.connected) return;
+      this.connected = false;
       options.onUnreachable?.(error);
     });
     this.redis = redis as Redis & CounterCommands;
+  }
+
+  /** False from an error of the connection until it is ready again (`/metrics` shows it). */
+  get reachable(): boolean {
+    return this.connected;
   }
 
   /** Connects and checks the server answers; a process started with a wrong URL stops here. */

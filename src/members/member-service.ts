@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Kysely, sql } from "kysely";
+import type { ExpressionBuilder, Kysely } from "kysely";
 import type { Clock } from "../core/clock.js";
 import { AppError } from "../core/errors.js";
 import { type InsertSpec, insertRows } from "../db/bulk.js";
@@ -152,27 +152,15 @@ export class MemberService {
     });
   }
 
-  /**
-   * Whether the user is already a member and, when `cap` is above zero, how many members the
-   * organization has (counted up to `cap`): the two checks of an acceptance in one query.
-   */
-  async joinCheck(db: Kysely<Database>, tenantId: string, organizationId: string, userId: string, cap: number) {
+  /** Whether the user is already a member of the organization (an acceptance's re-check). */
+  async isMember(db: Kysely<Database>, organizationId: string, userId: string): Promise<boolean> {
     const row = await db
-      .selectNoFrom((eb) => [
-        eb
-          .exists(
-            eb.selectFrom("memberships").select("user_id").where("organization_id", "=", organizationId).where("user_id", "=", userId),
-          )
-          .as("member"),
-        cap <= 0
-          ? sql<number>`0`.as("members")
-          : eb
-              .selectFrom(membershipsUpTo(eb, tenantId, organizationId, cap))
-              .select((m) => m.fn.countAll<number>().as("n"))
-              .as("members"),
-      ])
-      .executeTakeFirstOrThrow();
-    return { member: Boolean(Number(row.member)), members: Number(row.members) };
+      .selectFrom("memberships")
+      .select("user_id")
+      .where("organization_id", "=", organizationId)
+      .where("user_id", "=", userId)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async setRoles(tenantId: string, actor: Actor, organizationId: string, userId: string, roleIds: string[]) {
