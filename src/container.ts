@@ -23,6 +23,7 @@ import { InvitationService } from "./invitations/invitation-service.js";
 import { InvitationTokenService } from "./invitations/invitation-token-service.js";
 import { LifecycleService } from "./invitations/lifecycle-service.js";
 import { LimitGuard } from "./limits/limit-guard.js";
+import type { RedisLimitStore } from "./limits/redis-limit-store.js";
 import { loggerOptions } from "./logging.js";
 import { MemberService } from "./members/member-service.js";
 import { OrganizationService } from "./organizations/organization-service.js";
@@ -62,44 +63,32 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.newId ?? newId;
   const box = new SecretBox(config.secret);
-  try {
-    await checkServerSecret(db, box.fingerprint, clock.now());
-  } catch (error) {
-    if (!overrides.database) await database.close();
-    throw error;
-  }
-  // The Redis client is loaded only when it is used: it costs a process without it memory.
-  const sharedCounters =
-    !overrides.limitStore && config.redisUrl
-      ? new (await import("./limits/redis-limit-store.js")).RedisLimitStore({
-          url: config.redisUrl,
-          now: () => clock.now(),
-          prefix: overrides.redisPrefix,
-          onUnreachable: (error) => log.warn({ reason: error.message }, "the Redis counters are out of reach; limited requests answer 503"),
-        })
-      : undefined;
-  if (sharedCounters) {
-    try {
-      await sharedCounters.connect();
-    } catch (error) {
-      if (!overrides.database) await database.close();
-      throw error;
-    }
-  }
-  const limits = new LimitGuard(overrides.limitStore ?? sharedCounters ?? new MemoryLimitStore(() => clock.now()));
-
   const invalidations = new Invalidations({
     kind: database.kind,
     databaseUrl: config.databaseUrl,
     onLost: (error) => log.warn({ reason: error.message }, "cache invalidations are not heard; caches fall back to their lifetimes"),
   });
+  let sharedCounters: RedisLimitStore | undefined;
   try {
+    await checkServerSecret(db, box.fingerprint, clock.now());
+    if (!overrides.limitStore && config.redisUrl) {
+      // The Redis client is loaded only when it is used: it costs a process without it memory.
+      const { RedisLimitStore } = await import("./limits/redis-limit-store.js");
+      sharedCounters = new RedisLimitStore({
+        url: config.redisUrl,
+        now: () => clock.now(),
+        prefix: overrides.redisPrefix,
+        onUnreachable: (error) => log.warn({ reason: error.message }, "the Redis counters are out of reach; limited requests answer 503"),
+      });
+      await sharedCounters.connect();
+    }
     await invalidations.start();
   } catch (error) {
     await sharedCounters?.close();
     if (!overrides.database) await database.close();
     throw error;
   }
+  const limits = new LimitGuard(overrides.limitStore ?? sharedCounters ?? new MemoryLimitStore(() => clock.now()));
   const events = new EventService(db, clock, ids, database.kind);
   const settings = new SettingsService(db, events, invalidations);
   const apiKeys = new ApiKeyService(db, clock, ids, events, invalidations);
