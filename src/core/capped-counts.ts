@@ -26,15 +26,22 @@ export interface HeldCount {
  * last count plus this process's own additions since is used.
  *
  * This process's additions count from the moment they are decided, not from their commit:
- * until its transaction ends, a group holds what it adds, and every other decision, from a
- * known count or from the database's (which cannot see uncommitted rows), adds what is held.
- * The errors this leaves all count too much (a hold whose transaction rolled back, a commit
- * seen both by the database and as a hold for a moment), so the cap is never passed; an
- * exact count, at least every two seconds and whenever the cap is near, corrects them.
+ * until its transaction ends, a group holds what it adds, and every other decision from a
+ * known count adds what is held. The database counts under the organization's lock, which
+ * every group that counted took before it and kept until its transaction ended: when the
+ * count is read, those groups have committed (their rows are in the count) or rolled back,
+ * even if the process has not yet settled their holds, so only what the groups that decided
+ * from a known count hold is added to it. A count near the cap is therefore exact. The errors
+ * left all count too much (a hold whose transaction rolled back, a commit of a group that
+ * decided from a known count, seen both by the database and as a hold for a moment), so the
+ * cap is never passed; an exact count, at least every two seconds and whenever the cap is
+ * near, corrects them.
  */
 export class CappedCounts {
   private readonly entries = new Map<string, Entry>();
   private readonly held = new Map<string, number>();
+  /** The part of `held` decided from a known count, without the organization's lock. */
+  private readonly heldUnlocked = new Map<string, number>();
   /** Every addition ever decided per key, so that a count can tell what was decided after it. */
   private readonly decided = new Map<string, number>();
 
@@ -48,23 +55,27 @@ export class CappedCounts {
     return count;
   }
 
-  /** The database's count, just read, with what this process holds uncommitted added. */
+  /**
+   * The database's count, just read under the organization's lock, with what groups that
+   * decided without the lock hold added.
+   */
   counted(key: string, inDatabase: number, at: number): CapDecision {
-    return { base: inDatabase + this.inFlight(key), counted: { at, mark: this.decided.get(key) ?? 0 } };
+    return { base: inDatabase + (this.heldUnlocked.get(key) ?? 0), counted: { at, mark: this.decided.get(key) ?? 0 } };
   }
 
   /** Holds `adding` until the transaction that writes them settles it. */
   hold(key: string, adding: number, decision: CapDecision): HeldCount {
-    this.held.set(key, this.inFlight(key) + adding);
+    const unlocked = decision.counted === undefined;
+    add(this.held, key, adding);
+    if (unlocked) add(this.heldUnlocked, key, adding);
     this.decided.set(key, (this.decided.get(key) ?? 0) + adding);
     let settled = false;
     return {
       settle: (created) => {
         if (settled) return;
         settled = true;
-        const left = this.inFlight(key) - adding;
-        if (left > 0) this.held.set(key, left);
-        else this.held.delete(key);
+        add(this.held, key, -adding);
+        if (unlocked) add(this.heldUnlocked, key, -adding);
         if (created !== undefined) this.record(key, adding, created, decision);
       },
     };
@@ -91,4 +102,11 @@ export class CappedCounts {
       entry.count = Math.max(entry.count, base + created);
     }
   }
+}
+
+/** Adds `amount` to a key's total, dropping the key when nothing is left. */
+function add(totals: Map<string, number>, key: string, amount: number): void {
+  const total = (totals.get(key) ?? 0) + amount;
+  if (total > 0) totals.set(key, total);
+  else totals.delete(key);
 }

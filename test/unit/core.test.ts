@@ -181,47 +181,63 @@ describe("capped counts", () => {
     type Step =
       | { op: "decide"; adding: number }
       | { op: "commit"; which: number }
+      | { op: "rollback"; which: number }
       | { op: "settle"; which: number; rolledBack: boolean }
       | { op: "remove"; rows: number }
       | { op: "wait"; ms: number };
     const step = fc.oneof(
       fc.record({ op: fc.constant("decide" as const), adding: fc.integer({ min: 1, max: 4 }) }),
       fc.record({ op: fc.constant("commit" as const), which: fc.nat(5) }),
+      fc.record({ op: fc.constant("rollback" as const), which: fc.nat(5) }),
       fc.record({ op: fc.constant("settle" as const), which: fc.nat(5), rolledBack: fc.boolean() }),
       fc.record({ op: fc.constant("remove" as const), rows: fc.integer({ min: 1, max: 3 }) }),
       fc.record({ op: fc.constant("wait" as const), ms: fc.integer({ min: 1, max: 1_500 }) }),
     );
+    interface Group {
+      added: number;
+      /** Decided from the database's count, under the organization's lock, kept until it ends. */
+      locked: boolean;
+      committed: boolean;
+      ended: boolean;
+      settle(created?: number): void;
+    }
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 20 }), fc.array(step, { maxLength: 60 }), (cap, steps: Step[]) => {
         const counts = new CappedCounts();
         let now = 0;
-        // Rows the database holds, and the groups of this process whose transactions are open.
+        // Rows the database holds, and the groups of this process not yet settled.
         let rows = 0;
-        const open: Array<{ added: number; committed: boolean; settle(created?: number): void }> = [];
+        const open: Group[] = [];
+        const end = (group: Group, commit: boolean) => {
+          if (group.ended) return;
+          group.ended = true;
+          group.committed = commit;
+          if (commit) rows += group.added;
+        };
         for (const s of steps) {
           if (s.op === "wait") now += s.ms;
           else if (s.op === "remove") rows = Math.max(0, rows - s.rows);
           else if (s.op === "decide") {
             const known = counts.peek("o", now, cap, s.adding);
+            // The count waits for the lock: a group that counted and has not ended holds it.
+            if (known === undefined && open.some((g) => g.locked && !g.ended)) continue;
             const decision = known === undefined ? counts.counted("o", rows, now) : { base: known };
             // Every row there is or may be committed soon is in the base the group decides from.
-            const uncommitted = open.filter((g) => !g.committed).reduce((n, g) => n + g.added, 0);
+            const uncommitted = open.filter((g) => !g.ended).reduce((n, g) => n + g.added, 0);
             expect(decision.base).toBeGreaterThanOrEqual(rows + uncommitted);
+            // Under the lock, with only groups that counted unsettled, the count is exact.
+            if (known === undefined && open.every((g) => g.locked)) expect(decision.base).toBe(rows);
             const added = Math.max(0, Math.min(s.adding, cap - decision.base));
             const held = counts.hold("o", added, decision);
-            open.push({ added, committed: false, settle: (created) => held.settle(created) });
+            open.push({ added, locked: known === undefined, committed: false, ended: false, settle: (created) => held.settle(created) });
           } else {
             const group = open[s.which % Math.max(1, open.length)];
             if (!group) continue;
-            if (s.op === "commit" && !group.committed) {
-              group.committed = true;
-              rows += group.added;
-            } else if (s.op === "settle") {
-              // A commit is settled after the database has it; a rollback writes nothing.
-              if (!group.committed && !s.rolledBack) {
-                group.committed = true;
-                rows += group.added;
-              }
+            if (s.op === "commit") end(group, true);
+            else if (s.op === "rollback") end(group, false);
+            else if (s.op === "settle") {
+              // A transaction is settled after the database has ended it.
+              end(group, !s.rolledBack);
               group.settle(group.committed ? group.added : undefined);
               open.splice(open.indexOf(group), 1);
             }
