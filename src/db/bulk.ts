@@ -4,8 +4,13 @@ import { rowBuilder } from "./rows.js";
 
 /**
  * Inserts for the write paths that run thousands of times a second, as plain SQL text built
- * once per shape: the query builder's cost per statement is larger than the insert's own on
- * SQLite, which runs one prepared single-row statement per row (no round trip to save).
+ * once per shape: the query builder's cost per statement is larger than the insert's own.
+ *
+ * On SQLite rows go in `VALUES` lists of 1, 2, 4, … 64 rows, each length one prepared
+ * statement: there is no round trip to save, but every statement passes through the query
+ * executor, the driver and SQLite's statement set-up, which cost more than a row's values.
+ * Timed in one process (40 single creates at a time, a group's five inserts per create), lists
+ * took 9–18% less CPU per create than a statement per row.
  *
  * On PostgreSQL every text is to stay the same whatever the number of rows, so that it runs
  * as a prepared statement (ADR 0004); a multi-row `VALUES` list of each length was a new text,
@@ -42,7 +47,7 @@ export async function insertRows<R = Record<string, unknown>>(
   }
   const out: R[] = [];
   for (let i = 0; i < rows.length; ) {
-    const count = kind === "sqlite" ? 1 : listLength(rows.length - i);
+    const count = listLength(rows.length - i);
     const chunk = rows.slice(i, i + count);
     i += count;
     const result = await db.executeQuery<R>(CompiledQuery.raw(textOf(kind, spec, count), chunk.flat()));
