@@ -1,8 +1,18 @@
 import { Writable } from "node:stream";
+import pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loggerOptions } from "../../src/logging.js";
-import { ADMIN_KEY, client, createTestContext, seedOrganization, type TestContext, tokenOf, uniqueEmail } from "../helpers/harness.js";
+import {
+  ADMIN_KEY,
+  client,
+  createTestContext,
+  seedOrganization,
+  TEST_DATABASE_URL,
+  type TestContext,
+  tokenOf,
+  uniqueEmail,
+} from "../helpers/harness.js";
 
 describe("logs never carry tokens or secrets", () => {
   let ctx: TestContext;
@@ -37,5 +47,47 @@ describe("logs never carry tokens or secrets", () => {
     expect(all).not.toContain(ADMIN_KEY.split(".")[1]);
     expect(all).not.toContain(created.body.key.split(".")[1]);
     expect(all).toContain("[REDACTED]");
+  });
+});
+
+describe.runIf(TEST_DATABASE_URL)("a PostgreSQL connection closed while idle", () => {
+  it("is logged with its reason, not with the connection it belonged to", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const ctx = await createTestContext("postgres", { overrides: { log: pino(loggerOptions("info"), sink) } });
+    try {
+      // Prepared statements on the pool's connections, then the connections end from the server.
+      const api = client(ctx.app, ctx.adminKey);
+      await seedOrganization(api);
+      const database = new URL(ctx.config.databaseUrl ?? "").pathname.slice(1);
+      const admin = new pg.Client({ connectionString: ctx.config.databaseUrl });
+      await admin.connect();
+      await admin.query(
+        "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid() and application_name = ''",
+        [database],
+      );
+      await admin.end();
+      for (let i = 0; i < 50 && !lines.some((line) => line.includes("an idle database connection was closed")); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const closed = lines.filter((line) => line.includes("an idle database connection was closed"));
+      expect(closed.length).toBeGreaterThan(0);
+      for (const line of closed) {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        expect(entry.reason).toMatch(/terminating connection/);
+        expect(entry.code).toBe("57P01");
+        expect(line).not.toContain("parsedStatements");
+        expect(line.length).toBeLessThan(500);
+      }
+      // The pool opens new connections for the next requests.
+      expect((await api.get("/v1/organizations")).status).toBe(200);
+    } finally {
+      await ctx.close();
+    }
   });
 });
