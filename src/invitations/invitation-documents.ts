@@ -1,4 +1,4 @@
-import { type RawBuilder, sql } from "kysely";
+import { type QueryExecutorProvider, type RawBuilder, sql } from "kysely";
 import { isoTime } from "../core/iso-time.js";
 import type { DatabaseKind } from "../db/database.js";
 import type { InvitationRow, InvitationStatus } from "../db/schema.js";
@@ -65,10 +65,15 @@ export class InvitationDocument {
    * The database's part as one text column: `json_object` on SQLite, `to_json` of a row on
    * PostgreSQL. It depends on nothing but the engine, so it is built once for each.
    */
-  sql(kind: DatabaseKind): RawBuilder<string> {
+  sql(kind: DatabaseKind, db: QueryExecutorProvider): RawBuilder<string> {
     let built = this.sqlOf.get(kind);
     if (!built) {
-      built = kind === "postgres" ? sql<string>`${objectSql(kind, this.database)}::text` : sql<string>`${objectSql(kind, this.database)}`;
+      const tree =
+        kind === "postgres" ? sql<string>`${objectSql(kind, this.database)}::text` : sql<string>`${objectSql(kind, this.database)}`;
+      // Kept as its text: it has no parameters (keys are literals, columns identifiers), so a
+      // list query does not walk its tree of some forty nodes at every compile.
+      const compiled = tree.compile(db);
+      built = compiled.parameters.length === 0 ? sql.raw<string>(compiled.sql) : tree;
       this.sqlOf.set(kind, built);
     }
     return built;

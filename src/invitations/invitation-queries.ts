@@ -311,7 +311,11 @@ export async function listInvitationDocuments(
   now: number,
 ): Promise<InvitationDocumentRow[]> {
   const times = layout.timeColumns.filter((column) => !(DOCUMENT_ROW_COLUMNS as readonly string[]).includes(column));
-  const query = filterInvitations(db, tenantId, filter, now).select([...DOCUMENT_ROW_COLUMNS, ...times, layout.sql(kind).as("document")]);
+  const query = filterInvitations(db, tenantId, filter, now).select([
+    ...DOCUMENT_ROW_COLUMNS,
+    ...times,
+    layout.sql(kind, db).as("document"),
+  ]);
   return (await newestFirst(query, page.cursor, page.limit).execute()) as InvitationDocumentRow[];
 }
 
