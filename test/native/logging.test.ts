@@ -14,18 +14,24 @@ import {
   uniqueEmail,
 } from "../helpers/harness.js";
 
+/** A logger as the server configures it, writing its lines into `lines`. */
+function capturedLog(level: string) {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { log: pino(loggerOptions(level), sink), lines };
+}
+
 describe("logs never carry tokens or secrets", () => {
   let ctx: TestContext;
-  const lines: string[] = [];
+  const { log, lines } = capturedLog("trace");
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    ctx = await createTestContext("sqlite", { overrides: { log: pino(loggerOptions("trace"), sink) } });
+    ctx = await createTestContext("sqlite", { overrides: { log } });
   });
   afterAll(async () => ctx?.close());
 
@@ -52,14 +58,8 @@ describe("logs never carry tokens or secrets", () => {
 
 describe.runIf(TEST_DATABASE_URL)("a PostgreSQL connection closed while idle", () => {
   it("is logged with its reason, not with the connection it belonged to", async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const ctx = await createTestContext("postgres", { overrides: { log: pino(loggerOptions("info"), sink) } });
+    const { log, lines } = capturedLog("info");
+    const ctx = await createTestContext("postgres", { overrides: { log } });
     try {
       // Prepared statements on the pool's connections, then the connections end from the server.
       const api = client(ctx.app, ctx.adminKey);
