@@ -47,6 +47,8 @@ export class InvitationDocument {
   /** Node's fields in order, each a JSON key (quoted) and what to write. */
   private readonly node: Array<[string, Column | "status" | "acceptUrl"]> = [];
   private readonly sqlOf = new Map<DatabaseKind, RawBuilder<string>>();
+  /** The time columns Node reads to finish a document. */
+  readonly timeColumns: readonly Column[];
 
   constructor(spec: Readonly<Record<string, DocumentField>>) {
     for (const [key, f] of Object.entries(spec)) {
@@ -54,12 +56,10 @@ export class InvitationDocument {
       else if (f.kind === "status" || f.kind === "acceptUrl") this.node.push([JSON.stringify(key), f.kind]);
       else this.database.push([key, f]);
     }
+    this.timeColumns = this.node.flatMap(([, what]) => (what === "status" || what === "acceptUrl" ? [] : [what]));
   }
 
-  /** The time columns Node reads to finish a document. */
-  get timeColumns(): Column[] {
-    return this.node.flatMap(([, what]) => (what === "status" || what === "acceptUrl" ? [] : [what]));
-  }
+
 
   /**
    * The database's part as one text column: `json_object` on SQLite, `to_json` of a row on
