@@ -59,8 +59,6 @@ export class InvitationDocument {
     this.timeColumns = this.node.flatMap(([, what]) => (what === "status" || what === "acceptUrl" ? [] : [what]));
   }
 
-
-
   /**
    * The database's part as one text column: `json_object` on SQLite, `to_json` of a row on
    * PostgreSQL. It depends on nothing but the engine, so it is built once for each.
