@@ -14,6 +14,8 @@ export interface Config {
   smtpUrl: string | undefined;
   redisUrl: string | undefined;
   logLevel: string;
+  /** SQLite: threads that write list pages (ADR 0014); 0 writes them on the event loop. */
+  listThreads: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -34,6 +36,7 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl: nonEmpty(env.SMTP_URL),
     redisUrl: nonEmpty(env.REDIS_URL),
     logLevel: env.LOG_LEVEL ?? "info",
+    listThreads: parseCount("USHER_LIST_THREADS", env.USHER_LIST_THREADS ?? "1", 16),
   };
 }
 
@@ -47,6 +50,14 @@ function parsePort(value: string): number {
     throw new Error(`PORT must be an integer between 0 and 65535, got "${value}"`);
   }
   return port;
+}
+
+function parseCount(name: string, value: string, most: number): number {
+  const count = Number(value);
+  if (!/^\d{1,3}$/.test(value) || count > most) {
+    throw new Error(`${name} must be an integer between 0 and ${most}, got "${value}"`);
+  }
+  return count;
 }
 
 /** The server key is generated once into the data directory when USHER_SECRET is not given. */

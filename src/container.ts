@@ -5,7 +5,7 @@ import { type Clock, systemClock } from "./core/clock.js";
 import { SecretBox } from "./core/crypto.js";
 import { type IdGenerator, newId } from "./core/ids.js";
 import { type LimitStore, MemoryLimitStore } from "./core/limiter.js";
-import { type DatabaseHandle, openDatabase } from "./db/database.js";
+import { type DatabaseHandle, openDatabase, sqliteFile } from "./db/database.js";
 import { Invalidations } from "./db/invalidations.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { checkServerSecret } from "./db/server-secret.js";
@@ -18,10 +18,12 @@ import { Outbox } from "./email/outbox.js";
 import type { MailTransport } from "./email/transport.js";
 import { TransportRegistry } from "./email/transport-registry.js";
 import { EventService } from "./events/event-service.js";
+import { invitationDocument } from "./http/native/schemas.js";
 import { IdempotencyService } from "./idempotency/idempotency-service.js";
 import { InvitationService } from "./invitations/invitation-service.js";
 import { InvitationTokenService } from "./invitations/invitation-token-service.js";
 import { LifecycleService } from "./invitations/lifecycle-service.js";
+import { ListThreads } from "./invitations/list-threads.js";
 import { LimitGuard } from "./limits/limit-guard.js";
 import type { RedisLimitStore } from "./limits/redis-limit-store.js";
 import { loggerOptions } from "./logging.js";
@@ -108,6 +110,16 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
   const transportFor = overrides.transportFor ?? ((tenantId: string) => transports.transportFor(tenantId));
   const fromFor = (tenantId: string) => transports.senderFor(tenantId);
   const captured = new CapturedMail({ transportFor, fromFor, outbox, box, publicUrl: config.publicUrl });
+  const listThreads =
+    database.kind === "sqlite" && config.listThreads > 0
+      ? new ListThreads({
+          count: config.listThreads,
+          file: sqliteFile(config.dataDir),
+          secret: config.secret,
+          layout: invitationDocument,
+          log,
+        })
+      : undefined;
   const invitations = new InvitationService({
     db,
     kind: database.kind,
@@ -120,6 +132,7 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
     captured,
     limits,
     publicUrl: config.publicUrl,
+    listThreads,
   });
   const lifecycle = new LifecycleService({
     db,
@@ -170,8 +183,10 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
     idempotency,
     mailbox,
     worker,
+    listThreads,
     async close(): Promise<void> {
       await worker.stop();
+      await listThreads?.close();
       await transports.close();
       await sharedCounters?.close();
       await invalidations.close();

@@ -207,6 +207,7 @@ function benchConfig(overrides: Partial<Config>): Config {
     smtpUrl: undefined,
     redisUrl: undefined,
     logLevel: "warn",
+    listThreads: 0,
     ...overrides,
   };
 }

@@ -31,6 +31,11 @@ export interface OpenDatabaseOptions {
   onIdleError?: (error: Error) => void;
 }
 
+/** The embedded database's file in the data folder. */
+export function sqliteFile(dataDir: string): string {
+  return path.join(dataDir, "usher.sqlite");
+}
+
 export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 16 });
@@ -41,7 +46,7 @@ export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
     return { db, kind: "postgres", close: () => db.destroy() };
   }
   mkdirSync(options.dataDir, { recursive: true });
-  const file = path.join(options.dataDir, "usher.sqlite");
+  const file = sqliteFile(options.dataDir);
   const sqlite = new SQLite(file);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");

@@ -1,7 +1,9 @@
 import { type QueryExecutorProvider, type RawBuilder, sql } from "kysely";
-import { isoTime } from "../core/iso-time.js";
 import type { DatabaseKind } from "../db/database.js";
-import type { InvitationRow, InvitationStatus } from "../db/schema.js";
+import type { InvitationRow } from "../db/schema.js";
+import { type DocumentExtras, type DocumentRow, DocumentTail } from "./document-tail.js";
+
+export type { DocumentExtras, DocumentRow } from "./document-tail.js";
 
 type Column = keyof InvitationRow & string;
 
@@ -32,20 +34,13 @@ export const field = {
   acceptUrl: () => ({ kind: "acceptUrl" }) as const,
 };
 
-/** A list row: the database's part of its document and the columns Node reads. */
-export type DocumentRow = { document: string } & Partial<Record<Column, unknown>>;
-
-/** What Node writes into every document besides its times. */
-export interface DocumentExtras {
-  status: InvitationStatus;
-  acceptUrl: string | null;
-}
-
 /** A document layout split once into the part the database writes and the part Node adds. */
 export class InvitationDocument {
   private readonly database: Array<[string, DatabaseField]> = [];
   /** Node's fields in order, each a JSON key (quoted) and what to write. */
   private readonly node: Array<[string, Column | "status" | "acceptUrl"]> = [];
+  /** Node's part, which finishes each document. */
+  readonly tail: DocumentTail;
   private readonly sqlOf = new Map<DatabaseKind, RawBuilder<string>>();
   /** The time columns Node reads to finish a document. */
   readonly timeColumns: readonly Column[];
@@ -57,6 +52,7 @@ export class InvitationDocument {
       else this.database.push([key, f]);
     }
     this.timeColumns = this.node.flatMap(([, what]) => (what === "status" || what === "acceptUrl" ? [] : [what]));
+    this.tail = new DocumentTail(this.node);
   }
 
   /**
@@ -79,18 +75,7 @@ export class InvitationDocument {
 
   /** The whole document: the database's object with Node's fields added at its end. */
   finish(row: DocumentRow, extras: DocumentExtras): string {
-    let tail = "";
-    for (const [key, what] of this.node) {
-      if (what === "status") tail += `,${key}:"${extras.status}"`;
-      else if (what === "acceptUrl") tail += `,${key}:${extras.acceptUrl === null ? "null" : JSON.stringify(extras.acceptUrl)}`;
-      else {
-        const ms = row[what];
-        tail += typeof ms === "number" ? `,${key}:"${isoTime(ms)}"` : `,${key}:null`;
-      }
-    }
-    const { document } = row;
-    // An object with no field from the database is `{}`: no comma after its brace.
-    return document.length === 2 ? `{${tail.slice(1)}}` : `${document.slice(0, -1)}${tail}}`;
+    return this.tail.finish(row, extras);
   }
 }
 

@@ -301,7 +301,8 @@ export type InvitationDocumentRow = DocumentRow &
 
 const DOCUMENT_ROW_COLUMNS = ["id", "created_at", "status", "expires_at", "token_cipher", "accept_url"] as const;
 
-export async function listInvitationDocuments(
+/** A list page's rows (`InvitationDocumentRow`), built but not run. */
+export function invitationDocumentsQuery(
   db: Q,
   kind: DatabaseKind,
   tenantId: string,
@@ -309,19 +310,22 @@ export async function listInvitationDocuments(
   page: { limit: number; cursor?: string },
   layout: InvitationDocument,
   now: number,
-): Promise<InvitationDocumentRow[]> {
+) {
   const times = layout.timeColumns.filter((column) => !(DOCUMENT_ROW_COLUMNS as readonly string[]).includes(column));
   const query = filterInvitations(db, tenantId, filter, now).select([
     ...DOCUMENT_ROW_COLUMNS,
     ...times,
     layout.sql(kind, db).as("document"),
   ]);
-  return (await newestFirst(query, page.cursor, page.limit).execute()) as InvitationDocumentRow[];
+  return newestFirst(query, page.cursor, page.limit);
+}
+
+/** The number of invitations the filter matches, as one row `{n}`, built but not run. */
+export function countInvitationsQuery(db: Q, tenantId: string, filter: InvitationFilter, now: number) {
+  return filterInvitations(db, tenantId, filter, now).select((eb) => eb.fn.countAll<number>().as("n"));
 }
 
 export async function countInvitations(db: Q, tenantId: string, filter: InvitationFilter, now: number): Promise<number> {
-  const row = await filterInvitations(db, tenantId, filter, now)
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .executeTakeFirstOrThrow();
+  const row = await countInvitationsQuery(db, tenantId, filter, now).executeTakeFirstOrThrow();
   return Number(row.n);
 }

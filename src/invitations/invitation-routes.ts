@@ -136,10 +136,8 @@ export async function invitationRoutes(app: NativeApp, usher: Usher): Promise<vo
     },
     async (request, reply) => {
       const { limit = 50, ...filter } = request.query;
-      const page = await usher.invitations.listDocuments(request.auth.tenantId, { ...filter, limit }, invitationDocument);
-      // Written here rather than by the response schema: the entries are JSON already (ADR 0011).
-      const total = page.total === undefined ? "" : `,"total":${page.total}`;
-      const body = `{"data":[${page.data.join(",")}],"nextCursor":${JSON.stringify(page.nextCursor)}${total}}`;
+      // Written by the service rather than by the response schema: the entries are JSON already (ADR 0011).
+      const body = await usher.invitations.listPage(request.auth.tenantId, { ...filter, limit }, invitationDocument);
       return reply.type("application/json; charset=utf-8").send(body as never);
     },
   );

@@ -24,10 +24,12 @@ import {
   failureOf,
   itemError,
 } from "./create-job.js";
-import { buildAcceptLink, effectiveStatus, type Invitation, toInvitation, type ViewContext } from "./invitation.js";
+import { type Invitation, toInvitation, type ViewContext } from "./invitation.js";
 import type { InvitationDocument } from "./invitation-documents.js";
 import * as q from "./invitation-queries.js";
 import { InvitationWriter, type PendingHold } from "./invitation-writer.js";
+import { type ListPageView, type PlainQuery, writeListPage } from "./list-page.js";
+import type { ListThreads } from "./list-threads.js";
 
 export type { CreateInvitationsInput, CreateItemResult, CreateOptions } from "./create-job.js";
 
@@ -50,6 +52,8 @@ export interface InvitationServiceDeps {
   captured: CapturedMail;
   limits: LimitGuard;
   publicUrl: string;
+  /** SQLite's list threads (ADR 0014); without them list pages are written on the event loop. */
+  listThreads?: ListThreads;
 }
 
 const HOUR_MS = 3_600_000;
@@ -250,21 +254,32 @@ export class InvitationService {
   }
 
   /**
-   * A list page as JSON texts in `layout`, most of each written by the database (ADR 0011),
-   * for the dialect that lists with it.
+   * A list page in `layout` as its whole JSON body, most of each entry written by the database
+   * (ADR 0011); on SQLite by a list thread when there are any (ADR 0014).
    */
-  listDocuments(tenantId: string, options: ListOptions, layout: InvitationDocument): Promise<Page<string>> {
-    return this.readPage(
-      tenantId,
-      options,
-      (filter, page, now) => q.listInvitationDocuments(this.deps.db, this.deps.kind, tenantId, filter, page, layout, now),
-      (row, view) => {
-        const status = effectiveStatus(row, view.now);
-        const token = status === "pending" ? this.deps.box.decryptCached(row.token_cipher) : undefined;
-        const acceptUrl = token === undefined ? null : buildAcceptLink(row.accept_url ?? view.defaultAcceptBase, token);
-        return layout.finish(row, { status, acceptUrl });
-      },
-    );
+  async listPage(tenantId: string, options: ListOptions, layout: InvitationDocument): Promise<string> {
+    const now = this.deps.clock.now();
+    const settings = await this.deps.settings.get(tenantId);
+    const filter: q.InvitationFilter = {
+      organizationId: options.organizationId,
+      status: options.status,
+      statuses: options.statuses,
+      email: options.email === undefined ? undefined : normalizeEmail(options.email),
+      inviterUserId: options.inviterUserId,
+    };
+    const { db, kind, box, listThreads } = this.deps;
+    // Built here, so a cursor that is not one is the caller's 400 before any thread is asked.
+    const page = { limit: options.limit + 1, cursor: options.cursor };
+    const rows = q.invitationDocumentsQuery(db, kind, tenantId, filter, page, layout, now);
+    const count = options.includeTotal ? q.countInvitationsQuery(db, tenantId, filter, now) : undefined;
+    const view: ListPageView = { limit: options.limit, now, defaultAcceptBase: this.viewContext(settings, now).defaultAcceptBase };
+    const here = async () => {
+      const [found, counted] = await Promise.all([rows.execute(), count?.executeTakeFirstOrThrow()]);
+      const total = counted === undefined ? undefined : Number(counted.n);
+      return writeListPage(found as q.InvitationDocumentRow[], total, layout.tail, box, view);
+    };
+    if (!listThreads?.serves(layout)) return here();
+    return listThreads.render({ rows: plain(rows.compile()), count: count && plain(count.compile()), view }, here);
   }
 
   /** One page of the filtered invitations: one row more than the page tells whether another follows. */
@@ -294,4 +309,9 @@ export class InvitationService {
   viewContext(settings: TenantSettings, now: number): ViewContext {
     return { now, box: this.deps.box, defaultAcceptBase: settings.acceptUrl ?? `${this.deps.publicUrl}/accept` };
   }
+}
+
+/** A compiled query as plain data: its syntax tree stays here. */
+function plain(compiled: { sql: string; parameters: readonly unknown[] }): PlainQuery {
+  return { sql: compiled.sql, parameters: compiled.parameters };
 }

@@ -62,6 +62,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     smtpUrl: undefined,
     redisUrl: undefined,
     logLevel: "silent",
+    listThreads: 1,
     ...overrides,
   };
 }

@@ -1,0 +1,159 @@
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { Logger } from "pino";
+import type { TailFields } from "./document-tail.js";
+import type { InvitationDocument } from "./invitation-documents.js";
+import type { ListPageJob } from "./list-page.js";
+
+/**
+ * What a list thread is started with: the database file, the secret that opens tokens for the
+ * pages' accept links, and Node's part of the layout it writes.
+ */
+export interface ListThreadData {
+  file: string;
+  secret: string;
+  tail: TailFields;
+}
+
+/** A thread's answer: the page's body, or the server's failure. */
+export interface ListThreadReply {
+  id: number;
+  body?: string;
+  failure?: string;
+}
+
+export interface ListThreadsOptions {
+  count: number;
+  file: string;
+  secret: string;
+  /** The layout the threads write; pages in any other are written on the event loop. */
+  layout: InvitationDocument;
+  log: Logger;
+}
+
+/**
+ * How a thread is started: the compiled module beside this one, or, where this module runs as
+ * TypeScript (the test suites), its source through tsx's loader, registered in the thread.
+ */
+function threadSource(): { script: string | URL; eval: boolean } {
+  if (!import.meta.url.endsWith(".ts")) return { script: new URL("./list-thread.js", import.meta.url), eval: false };
+  const tsx = new URL("dist/esm/api/index.mjs", pathToFileURL(createRequire(import.meta.url).resolve("tsx/package.json"))).href;
+  const source = new URL("./list-thread.ts", import.meta.url).href;
+  return {
+    script: `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); })`,
+    eval: true,
+  };
+}
+
+interface Waiting {
+  resolve: (body: string) => void;
+  reject: (error: unknown) => void;
+  /** Writes the page on the event loop instead, should the thread end before it answers. */
+  fallback: () => Promise<string>;
+}
+
+interface Thread {
+  worker: Worker;
+  waiting: Map<number, Waiting>;
+}
+
+/**
+ * SQLite list pages written on threads of their own (ADR 0014). Each thread has a read-only
+ * connection to the database file, so it reads what the server's connection has committed;
+ * a request goes to the thread with the fewest waiting. A thread that fails or ends takes the
+ * pool with it: the pages it owed, and every page after, are written on the event loop.
+ */
+export class ListThreads {
+  private threads: Thread[] = [];
+  private started = false;
+  private stopped = false;
+  private nextId = 0;
+  /** Pages written by the threads, and by the event loop in their stead (observability and tests). */
+  readonly stats = { threaded: 0, fallen: 0 };
+
+  constructor(private readonly options: ListThreadsOptions) {}
+
+  /** Starts the threads, at the first page: a process that never lists never pays for them. */
+  private start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    const { file, secret, count, layout } = this.options;
+    const source = threadSource();
+    for (let i = 0; i < count; i++) {
+      const thread: Thread = {
+        worker: new Worker(source.script, {
+          eval: source.eval,
+          workerData: { file, secret, tail: layout.tail.fields } satisfies ListThreadData,
+          // A page's garbage dies young, and a small young generation keeps the thread's
+          // resident size down; 4 MB was as fast as 8 and V8's default (ADR 0014).
+          resourceLimits: { maxYoungGenerationSizeMb: 4 },
+        }),
+        waiting: new Map(),
+      };
+      thread.worker.on("message", (reply: ListThreadReply) => this.answer(thread, reply));
+      thread.worker.on("error", (error) => this.fail(`a list thread failed: ${error.message}`));
+      thread.worker.on("exit", (code) => this.fail(`a list thread exited with code ${code}`));
+      this.threads.push(thread);
+    }
+  }
+
+  /** Whether pages in `layout` are written by the threads. */
+  serves(layout: InvitationDocument): boolean {
+    return layout === this.options.layout && !this.stopped && this.options.count > 0;
+  }
+
+  render(job: ListPageJob, fallback: () => Promise<string>): Promise<string> {
+    this.start();
+    let thread = this.threads[0];
+    for (const other of this.threads) if (thread && other.waiting.size < thread.waiting.size) thread = other;
+    if (!thread || this.stopped) return this.fallBack(fallback);
+    const id = ++this.nextId;
+    const waiting = thread.waiting;
+    return new Promise<string>((resolve, reject) => {
+      waiting.set(id, { resolve, reject, fallback });
+      thread.worker.postMessage({ id, job });
+    });
+  }
+
+  /** Ends the threads; a page still owed is written on the event loop. */
+  async close(): Promise<void> {
+    const threads = this.release();
+    await Promise.all(threads.map((thread) => thread.worker.terminate()));
+  }
+
+  private answer(thread: Thread, reply: ListThreadReply): void {
+    const waiting = thread.waiting.get(reply.id);
+    if (!waiting) return;
+    thread.waiting.delete(reply.id);
+    if (reply.body !== undefined) {
+      this.stats.threaded += 1;
+      waiting.resolve(reply.body);
+    } else {
+      waiting.reject(new Error(reply.failure));
+    }
+  }
+
+  private fail(reason: string): void {
+    if (this.stopped) return;
+    this.options.log.error({ reason }, "list pages are written on the event loop from now on");
+    for (const thread of this.release()) void thread.worker.terminate();
+  }
+
+  private fallBack(write: () => Promise<string>): Promise<string> {
+    this.stats.fallen += 1;
+    return write();
+  }
+
+  /** Stops taking pages and hands every owed one to its fallback. */
+  private release(): Thread[] {
+    this.stopped = true;
+    const threads = this.threads;
+    this.threads = [];
+    for (const thread of threads) {
+      for (const waiting of thread.waiting.values()) this.fallBack(waiting.fallback).then(waiting.resolve, waiting.reject);
+      thread.waiting.clear();
+    }
+    return threads;
+  }
+}

@@ -1,0 +1,149 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../../src/app.js";
+import { createUsher } from "../../src/container.js";
+import { ManualClock } from "../../src/core/clock.js";
+import { invitationDocument } from "../../src/http/native/schemas.js";
+import { ListThreads } from "../../src/invitations/list-threads.js";
+import {
+  type Answer,
+  type Client,
+  client,
+  createTestContext,
+  seedOrganization,
+  type TestContext,
+  uniqueEmail,
+} from "../helpers/harness.js";
+
+type Page = { data: Array<{ id: string; email: string; status: string }>; nextCursor: string | null; total?: number };
+
+/** SQLite's list pages are written on threads with their own connections (ADR 0014). */
+describe("list pages on SQLite's list threads", () => {
+  let ctx: TestContext;
+  let api: Client;
+  let org: { organizationId: string; roleId: string };
+  const clock = new ManualClock(Date.UTC(2026, 11, 4, 8, 0, 0, 0));
+
+  beforeAll(async () => {
+    ctx = await createTestContext("sqlite", { overrides: { clock } });
+    api = client(ctx.app, ctx.adminKey);
+    org = await seedOrganization(api, "Threads");
+  });
+  afterAll(async () => ctx?.close());
+
+  it("answers every page as the event loop writes it, byte for byte", async () => {
+    for (let i = 0; i < 7; i++) {
+      const created = await api.post("/v1/invitations", {
+        organizationId: org.organizationId,
+        email: uniqueEmail(`same${i}`),
+        roleIds: [org.roleId],
+        metadata: { i, note: 'ü\u2028"' },
+      });
+      expect(created.status).toBe(201);
+      clock.advance(1);
+    }
+    await api.post(
+      `/v1/invitations/${(await api.get<Page>(`/v1/invitations?organizationId=${org.organizationId}&limit=1`)).body.data[0]?.id}/revoke`,
+      {},
+    );
+    clock.advance(8 * 24 * 3_600_000); // every other one has expired by now
+    const onLoop = await createUsher({ ...ctx.config, listThreads: 0 }, { log: pino({ level: "silent" }), clock });
+    const loopApp = await buildApp(onLoop);
+    try {
+      const loopApi = client(loopApp, ctx.adminKey);
+      const before = ctx.usher.listThreads?.stats.threaded ?? 0;
+      let cursor: string | null = "";
+      let pages = 0;
+      while (cursor !== null) {
+        const query: string = `organizationId=${org.organizationId}&limit=3&includeTotal=true${cursor ? `&cursor=${cursor}` : ""}`;
+        const threaded: Answer<Page> = await api.get<Page>(`/v1/invitations?${query}`);
+        const looped = await loopApi.get<Page>(`/v1/invitations?${query}`);
+        expect(threaded.status, threaded.text).toBe(200);
+        expect(threaded.text).toBe(looped.text);
+        expect(threaded.body.total).toBe(7);
+        cursor = threaded.body.nextCursor;
+        pages += 1;
+      }
+      expect(pages).toBe(3);
+      expect(onLoop.listThreads).toBeUndefined();
+      expect(ctx.usher.listThreads?.stats.threaded).toBe(before + pages);
+      expect(ctx.usher.listThreads?.stats.fallen).toBe(0);
+    } finally {
+      await loopApp.close();
+      await onLoop.close();
+    }
+  });
+
+  it("lists what was committed just before, every time", async () => {
+    const { organizationId } = await seedOrganization(api, "Fresh");
+    for (let i = 0; i < 40; i++) {
+      const email = uniqueEmail(`fresh${i}`);
+      const [created, listed] = await Promise.all([
+        api.post<{ id: string }>("/v1/invitations", { organizationId, email }),
+        // Asked while the create is in flight: it may or may not see it, but must answer.
+        api.get<Page>(`/v1/invitations?organizationId=${organizationId}&limit=200`),
+      ]);
+      expect(created.status).toBe(201);
+      expect(listed.status).toBe(200);
+      const after = await api.get<Page>(`/v1/invitations?organizationId=${organizationId}&limit=200`);
+      expect(after.body.data.map((d) => d.id)).toContain(created.body.id);
+      expect(after.body.data).toHaveLength(i + 1);
+    }
+  });
+
+  it("fails a page whose statement fails, and goes on writing the others", async () => {
+    const threads = ctx.usher.listThreads as ListThreads;
+    const view = { limit: 50, now: clock.now(), defaultAcceptBase: "http://x/accept" };
+    const here = async () => "written on the event loop";
+    await expect(threads.render({ rows: { sql: "select * from no_such_table", parameters: [] }, view }, here)).rejects.toThrow(
+      /no such table/,
+    );
+    expect(threads.serves(invitationDocument)).toBe(true);
+    const res = await api.get<Page>(`/v1/invitations?organizationId=${org.organizationId}&limit=2`);
+    expect(res.status).toBe(200);
+    expect(res.body.data).toHaveLength(2);
+    expect(threads.stats.fallen).toBe(0);
+  });
+
+  it("answers a cursor that is not one with the caller's 400, on the event loop", async () => {
+    const before = { ...ctx.usher.listThreads?.stats };
+    const res = await api.get(`/v1/invitations?organizationId=${org.organizationId}&cursor=bm90LWEtY3Vyc29y`);
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe("validation_failed");
+    expect(ctx.usher.listThreads?.stats).toEqual(before);
+  });
+});
+
+describe("a list thread that fails", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "usher-list-threads-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("hands its pages to the event loop, and every page after, and says so once in the log", async () => {
+    const lines: string[] = [];
+    const log = pino({ level: "error" }, { write: (line: string) => lines.push(line) });
+    // No database file there: the thread cannot open it and ends.
+    const threads = new ListThreads({
+      count: 2,
+      file: path.join(dir, "usher.sqlite"),
+      secret: "a-secret-that-stays-here",
+      layout: invitationDocument,
+      log,
+    });
+    const request = { rows: { sql: "select 1", parameters: [] }, view: { limit: 50, now: 0, defaultAcceptBase: "http://x/accept" } };
+    try {
+      const answers = await Promise.all([1, 2, 3].map((n) => threads.render(request, async () => `page ${n}`)));
+      expect(answers).toEqual(["page 1", "page 2", "page 3"]);
+      expect(await threads.render(request, async () => "later")).toBe("later");
+      expect(threads.stats).toEqual({ threaded: 0, fallen: 4 });
+      expect(threads.serves(invitationDocument)).toBe(false);
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0] ?? "{}").msg).toBe("list pages are written on the event loop from now on");
+      expect(lines[0]).not.toContain("a-secret-that-stays-here");
+    } finally {
+      await threads.close();
+    }
+  });
+});

@@ -1,0 +1,16 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+
+describe("configuration", () => {
+  const base = { USHER_SECRET: "a-secret", USHER_DATA_DIR: "/nonexistent/usher" };
+
+  it("writes SQLite's list pages on one thread unless told otherwise", () => {
+    expect(loadConfig(base).listThreads).toBe(1);
+    expect(loadConfig({ ...base, USHER_LIST_THREADS: "0" }).listThreads).toBe(0);
+    expect(loadConfig({ ...base, USHER_LIST_THREADS: "4" }).listThreads).toBe(4);
+  });
+
+  it.each(["", " ", "-1", "1.5", "17", "two", "0x2"])("refuses USHER_LIST_THREADS=%j with a message naming it", (value) => {
+    expect(() => loadConfig({ ...base, USHER_LIST_THREADS: value })).toThrow(/^USHER_LIST_THREADS must be an integer between 0 and 16/);
+  });
+});
