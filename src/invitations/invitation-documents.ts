@@ -1,9 +1,7 @@
 import { type QueryExecutorProvider, type RawBuilder, sql } from "kysely";
 import type { DatabaseKind } from "../db/database.js";
 import type { InvitationRow } from "../db/schema.js";
-import { type DocumentExtras, type DocumentRow, DocumentTail } from "./document-tail.js";
-
-export type { DocumentExtras, DocumentRow } from "./document-tail.js";
+import { DocumentTail } from "./document-tail.js";
 
 type Column = keyof InvitationRow & string;
 
@@ -71,11 +69,6 @@ export class InvitationDocument {
       this.sqlOf.set(kind, built);
     }
     return built;
-  }
-
-  /** The whole document: the database's object with Node's fields added at its end. */
-  finish(row: DocumentRow, extras: DocumentExtras): string {
-    return this.tail.finish(row, extras);
   }
 }
 

@@ -4,7 +4,8 @@ import type { DatabaseKind } from "../db/database.js";
 import { newestFirst, oneOf } from "../db/lists.js";
 import type { Database, InvitationRow, InvitationStatus } from "../db/schema.js";
 import type { CommonFields } from "./create-job.js";
-import type { DocumentRow, InvitationDocument } from "./invitation-documents.js";
+import type { DocumentRow } from "./document-tail.js";
+import type { InvitationDocument } from "./invitation-documents.js";
 
 type Q = Kysely<Database>;
 

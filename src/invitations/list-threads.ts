@@ -100,7 +100,7 @@ export class ListThreads {
 
   /** Whether pages in `layout` are written by the threads. */
   serves(layout: InvitationDocument): boolean {
-    return layout === this.options.layout && !this.stopped && this.options.count > 0;
+    return layout === this.options.layout && !this.stopped;
   }
 
   render(job: ListPageJob, fallback: () => Promise<string>): Promise<string> {
