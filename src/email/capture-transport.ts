@@ -8,7 +8,7 @@ import type { MailTransport, OutgoingMessage } from "./transport.js";
 const MAILBOX_INSERT: InsertSpec = {
   table: "mailbox",
   columns: ["id", "tenant_id", "outbox_id", "to", "subject", "text", "html", "headers", "created_at"],
-  longText: true,
+  longText: { types: ["text", "text", "text", "text", "text", "text", "text", "text", "bigint"] },
 };
 
 /**

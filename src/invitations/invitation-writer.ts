@@ -4,6 +4,7 @@ import { newToken } from "../core/crypto.js";
 import { AppError } from "../core/errors.js";
 import { groupBy } from "../core/group-by.js";
 import type { IdGenerator } from "../core/ids.js";
+import { combineInserts } from "../db/bulk.js";
 import type { DatabaseKind, Db } from "../db/database.js";
 import type { InvitationRow } from "../db/schema.js";
 import type { CapturedMail, CaptureItem, MailNames } from "../email/captured-mail.js";
@@ -96,14 +97,18 @@ export class InvitationWriter {
     for (const job of jobs) if (job.failure) await this.refundSends(job);
 
     rows = rows.filter((r) => inserted.has(r.row.id) && !r.job.failure);
-    const captured = await this.storeCaptured(trx, rows, names);
-    const created = new Map<string, number>();
-    for (const { job, item, row, token } of rows) {
-      item.invitation = toInvitation(row, this.deps.viewContext(job.settings, job.now), token);
-      created.set(pendingKey(job), (created.get(pendingKey(job)) ?? 0) + 1);
-    }
-    for (const hold of holds) hold.created = created.get(hold.key) ?? 0;
-    await this.recordOutcome(trx, rows, refreshed, captured);
+    const written = rows;
+    // The captured messages, their outbox rows and the events go as one statement (ADR 0015).
+    await combineInserts(trx, this.deps.kind, async () => {
+      const captured = await this.storeCaptured(trx, written, names);
+      const created = new Map<string, number>();
+      for (const { job, item, row, token } of written) {
+        item.invitation = toInvitation(row, this.deps.viewContext(job.settings, job.now), token);
+        created.set(pendingKey(job), (created.get(pendingKey(job)) ?? 0) + 1);
+      }
+      for (const hold of holds) hold.created = created.get(hold.key) ?? 0;
+      await this.recordOutcome(trx, written, refreshed, captured);
+    });
   }
 
   /**
