@@ -2,12 +2,14 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from "k
 import * as initial from "./migrations/0001-initial.js";
 import * as openOutboxIndex from "./migrations/0002-open-outbox-index.js";
 import * as serverSecret from "./migrations/0003-server-secret.js";
+import * as mailboxStorage from "./migrations/0004-mailbox-storage.js";
 
 /** Migrations are compiled in, so a built server needs no migration folder at run time. */
 const migrations: Record<string, Migration> = {
   "0001-initial": initial,
   "0002-open-outbox-index": openOutboxIndex,
   "0003-server-secret": serverSecret,
+  "0004-mailbox-storage": mailboxStorage,
 };
 
 class StaticMigrationProvider implements MigrationProvider {
