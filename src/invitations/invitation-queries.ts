@@ -98,6 +98,37 @@ export async function countPending(db: Q, tenantId: string, organizationId: stri
   return Number(row.n);
 }
 
+/** What `countPendingMany` counts for one organization: its pending invitations, up to `cap`. */
+export interface PendingCount {
+  tenantId: string;
+  organizationId: string;
+  cap: number;
+  now: number;
+}
+
+/**
+ * `countPending` for several organizations, in their order: on PostgreSQL one statement for
+ * any number (one array per field), on SQLite, where a statement costs no round trip, one each.
+ */
+export async function countPendingMany(db: Q, kind: DatabaseKind, counts: readonly PendingCount[]): Promise<number[]> {
+  if (kind !== "postgres" || counts.length === 1) {
+    const found: number[] = [];
+    for (const c of counts) found.push(await countPending(db, c.tenantId, c.organizationId, c.cap, c.now));
+    return found;
+  }
+  const rows = await sql<{ n: number }>`
+    select (select count(*) from (
+      select 1 from "invitations" as "i"
+      where "i"."tenant_id" = "k"."tenant_id" and "i"."organization_id" = "k"."organization_id"
+        and "i"."status" = 'pending' and "i"."expires_at" > "k"."now"
+      limit "k"."cap") as "p")::int as "n"
+    from unnest(${counts.map((c) => c.tenantId)}::text[], ${counts.map((c) => c.organizationId)}::text[],
+      ${counts.map((c) => c.now)}::bigint[], ${counts.map((c) => c.cap)}::int[]) with ordinality
+      as "k"("tenant_id", "organization_id", "now", "cap", "at")
+    order by "k"."at"`.execute(db);
+  return rows.rows.map((row) => Number(row.n));
+}
+
 const INVITATION_COLUMNS = [
   "id",
   "tenant_id",

@@ -11,7 +11,7 @@ import type { CapturedMail, CaptureItem, MailNames } from "../email/captured-mai
 import type { Outbox, QueuedInvitationEmail } from "../email/outbox.js";
 import type { EventService, NewEvent } from "../events/event-service.js";
 import type { LimitGuard } from "../limits/limit-guard.js";
-import { lockOrganizationForCount } from "../organizations/organization-queries.js";
+import { lockOrganizationsForCount } from "../organizations/organization-queries.js";
 import type { TenantSettings } from "../settings/settings.js";
 import { type CreateItemResult, type CreateJob, failureOf } from "./create-job.js";
 import { toInvitation, type ViewContext } from "./invitation.js";
@@ -183,7 +183,10 @@ export class InvitationWriter {
 
   /**
    * The pending-per-organization cap, counted in the database only when this process has no
-   * fresh count (ADR 0005); jobs of one organization in a group are counted in turn.
+   * fresh count (ADR 0005); jobs of one organization in a group are counted in turn. The
+   * organizations to count are locked and counted together, two statements for any number:
+   * counts expire together, and one statement each would hold the group for two round trips
+   * per organization.
    */
   private async checkPendingCaps(
     trx: Db,
@@ -192,40 +195,61 @@ export class InvitationWriter {
     holds: PendingHold[],
   ): Promise<void> {
     const counts = this.deps.pendingCounts;
-    // Organizations in id order, so that two groups lock them in the same order.
-    const byKey = [...groupBy(jobs, pendingKey)].sort(([, [x]], [, [y]]) => compare(x?.organizationId ?? "", y?.organizationId ?? ""));
-    for (const [key, group] of byKey) {
+    const toCount: Array<{ key: string; group: CreateJob[]; first: CreateJob; cap: number }> = [];
+    for (const [key, group] of groupBy(jobs, pendingKey)) {
       const first = group[0] as CreateJob;
       const cap = first.settings.limits.pendingPerOrganization;
       if (cap <= 0) continue;
       const adding = group.reduce((n, job) => n + live(job).length, 0);
       const known = counts.peek(key, first.now, cap, adding);
-      let decision: CapDecision;
-      if (known === undefined) {
-        await lockOrganizationForCount(trx, this.deps.kind, first.organizationId);
-        decision = counts.counted(key, await q.countPending(trx, first.tenantId, first.organizationId, cap, first.now), first.now);
-      } else {
-        decision = { base: known };
-      }
-      // From the decision to the hold nothing waits, so no other group decides in between.
-      let added = 0;
-      for (const job of group) {
-        const count = live(job).length;
-        if (decision.base + added + count > cap) {
-          fail(
-            job,
-            new AppError("pending_limit_exceeded", {
-              detail: `at most ${cap} pending invitations per organization`,
-              limit: "pendingPerOrganization",
-              retryAfter: 60,
-            }),
-          );
-        } else {
-          added += count;
-        }
-      }
-      holds.push({ key, held: counts.hold(key, added, decision), created: undefined });
+      if (known === undefined) toCount.push({ key, group, first, cap });
+      else this.decidePending(key, group, cap, { base: known }, fail, holds);
     }
+    if (toCount.length === 0) return;
+    // Organizations in id order, so that two groups lock them in the same order.
+    toCount.sort((x, y) => compare(x.first.organizationId, y.first.organizationId));
+    await lockOrganizationsForCount(
+      trx,
+      this.deps.kind,
+      toCount.map(({ first }) => first.organizationId),
+    );
+    const found = await q.countPendingMany(
+      trx,
+      this.deps.kind,
+      toCount.map(({ first, cap }) => ({ tenantId: first.tenantId, organizationId: first.organizationId, cap, now: first.now })),
+    );
+    toCount.forEach(({ key, group, first, cap }, at) => {
+      this.decidePending(key, group, cap, counts.counted(key, found[at] ?? 0, first.now), fail, holds);
+    });
+  }
+
+  /** Admits an organization's jobs in turn up to its cap and holds what they add. */
+  private decidePending(
+    key: string,
+    group: readonly CreateJob[],
+    cap: number,
+    decision: CapDecision,
+    fail: (job: CreateJob, error: AppError) => void,
+    holds: PendingHold[],
+  ): void {
+    // From the decision to the hold nothing waits, so no other group decides in between.
+    let added = 0;
+    for (const job of group) {
+      const count = live(job).length;
+      if (decision.base + added + count > cap) {
+        fail(
+          job,
+          new AppError("pending_limit_exceeded", {
+            detail: `at most ${cap} pending invitations per organization`,
+            limit: "pendingPerOrganization",
+            retryAfter: 60,
+          }),
+        );
+      } else {
+        added += count;
+      }
+    }
+    holds.push({ key, held: this.deps.pendingCounts.hold(key, added, decision), created: undefined });
   }
 
   /**

@@ -264,6 +264,38 @@ describe.runIf(TEST_DATABASE_URL)("races on PostgreSQL", () => {
     }
   });
 
+  it("concurrent creates over several organizations through two instances never pass any one's cap", async () => {
+    // Groups that count several organizations lock and count them in one statement each; two
+    // processes' groups over the same organizations lock them in the same order.
+    const second = await secondInstance(ctx);
+    const apis = [api, client(second.app, ctx.adminKey)];
+    await api.patch("/v1/settings", { limits: { pendingPerOrganization: 10 } });
+    try {
+      const organizations = await Promise.all(Array.from({ length: 6 }, (_, i) => seedOrganization(api, `Spread ${i}`)));
+      const ids = organizations.map((o) => o.organizationId);
+      const answers = await Promise.all(
+        Array.from({ length: 120 }, (_, i) =>
+          (apis[i % 2] ?? api).post("/v1/invitations", { organizationId: ids[i % ids.length], email: uniqueEmail("spread") }),
+        ),
+      );
+      const statuses = answers.map((a) => a.status);
+      expect(statuses.filter((s) => s === 201)).toHaveLength(60);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(60);
+      for (const organizationId of ids) {
+        const pending = await ctx.usher.db
+          .selectFrom("invitations")
+          .select("id")
+          .where("organization_id", "=", organizationId)
+          .where("status", "=", "pending")
+          .execute();
+        expect(pending).toHaveLength(10);
+      }
+    } finally {
+      await api.patch("/v1/settings", { limits: { pendingPerOrganization: 10_000 } });
+      await second.close();
+    }
+  });
+
   it("concurrent creates with one Idempotency-Key through two instances: one invitation, every answer the first", async () => {
     // A bug: the answer was stored after the create, so a request that came between them in
     // another process created again and answered 409 duplicate.
