@@ -50,7 +50,18 @@ export async function freshPostgres(baseUrl: string): Promise<{ url: string; dro
   };
 }
 
-/** Starts the built server (`dist/cli.js serve`) as its own process on a free port. */
+/**
+ * The Node flags `npm start` gives the server (ADR 0018), read from its script, so that the
+ * benchmark measures the server as it is started.
+ */
+function startFlags(): string[] {
+  const start = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { scripts: { start: string } }).scripts
+    .start;
+  const words = start.split(/\s+/);
+  return words.slice(words.indexOf("node") + 1, words.indexOf("dist/cli.js")).filter((word) => word.startsWith("--"));
+}
+
+/** Starts the built server (`dist/cli.js serve`, as `npm start` does) as its own process on a free port. */
 export async function startBenchServer(options: StartOptions = {}): Promise<BenchServer> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -69,7 +80,7 @@ async function startOnce(options: StartOptions): Promise<BenchServer> {
   const port = 20_000 + Math.floor(Math.random() * 12_000);
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "dist/cli.js", "serve"],
+    [...startFlags(), ...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "dist/cli.js", "serve"],
     {
       env: {
         ...process.env,
