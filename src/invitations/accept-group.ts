@@ -6,7 +6,7 @@ import { oneOf } from "../db/lists.js";
 import type { InvitationRow } from "../db/schema.js";
 import type { Actor, EventService, NewEvent } from "../events/event-service.js";
 import type { MemberService, Membership } from "../members/member-service.js";
-import { lockOrganizationForCount } from "../organizations/organization-queries.js";
+import { lockOrganizationForCount, lockOrganizationsForCount } from "../organizations/organization-queries.js";
 import type { User, UserService } from "../users/user-service.js";
 import * as q from "./invitation-queries.js";
 
@@ -182,21 +182,46 @@ export function acceptanceEvents(row: InvitationRow, actor: Actor, user: User, u
 /**
  * Members of each organization before each of its acceptances joins, in queue order; throws
  * when one would pass the organization's limit (written alone, it gets the limit's error).
+ * Organizations whose count this process knows are decided at once; the others are locked
+ * and counted together, two statements for any number (ADR 0017).
  */
 async function membersBefore(trx: Db, deps: AcceptGroupDeps, jobs: readonly AcceptJob[], now: number, holds: MemberHold[]) {
   const before = new Map<AcceptJob, number>();
-  const limited = jobs.filter((job) => job.memberLimit > 0);
-  // Organizations in id order, so that two groups lock them in the same order.
-  const byOrganization = [...groupBy(limited, (job) => job.row.organization_id)].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
-  for (const [, group] of byOrganization) {
+  const counts = deps.memberCounts;
+  const admit = (key: string, group: readonly AcceptJob[], limit: number, decision: CapDecision) => {
+    holds.push({ held: counts.hold(key, group.length, decision), joined: group.length });
+    group.forEach((job, i) => {
+      if (decision.base + i >= limit) throw new AcceptGroupConflict("an organization's member limit is reached");
+      before.set(job, decision.base + i);
+    });
+  };
+  const toCount: Array<{ key: string; group: AcceptJob[]; first: AcceptJob; limit: number }> = [];
+  for (const [, group] of groupBy(
+    jobs.filter((job) => job.memberLimit > 0),
+    (job) => job.row.organization_id,
+  )) {
     const first = group[0] ?? unreachable();
     const limit = Math.min(...group.map((job) => job.memberLimit));
-    const base = await decideMembers(trx, deps, first, limit, group.length, now, holds);
-    group.forEach((job, i) => {
-      if (base + i >= limit) throw new AcceptGroupConflict("an organization's member limit is reached");
-      before.set(job, base + i);
-    });
+    const key = memberCountKey(first.row);
+    const known = counts.peek(key, now, limit, group.length);
+    if (known === undefined) toCount.push({ key, group, first, limit });
+    else admit(key, group, limit, { base: known });
   }
+  if (toCount.length === 0) return before;
+  // Organizations in id order, so that two groups lock them in the same order.
+  toCount.sort((x, y) => (x.first.row.organization_id < y.first.row.organization_id ? -1 : 1));
+  await lockOrganizationsForCount(
+    trx,
+    deps.kind,
+    toCount.map(({ first }) => first.row.organization_id),
+  );
+  const found = await deps.members.countUpToMany(
+    trx,
+    toCount.map(({ first, limit }) => ({ tenantId: first.row.tenant_id, organizationId: first.row.organization_id, cap: limit })),
+  );
+  toCount.forEach(({ key, group, limit }, at) => {
+    admit(key, group, limit, counts.counted(key, found[at] ?? 0, now));
+  });
   return before;
 }
 

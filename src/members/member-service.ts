@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Kysely } from "kysely";
+import { type ExpressionBuilder, type Kysely, sql } from "kysely";
 import type { Clock } from "../core/clock.js";
 import { AppError } from "../core/errors.js";
 import { type InsertSpec, insertRows } from "../db/bulk.js";
@@ -78,6 +78,27 @@ export class MemberService {
     );
     await insertRows(trx, this.kind, MEMBERSHIP_ROLE_INSERT, roleRows);
     return memberships;
+  }
+
+  /**
+   * `countUpTo` for several organizations, in their order: on PostgreSQL one statement for any
+   * number (ADR 0017), on SQLite one each.
+   */
+  async countUpToMany(db: Kysely<Database>, counts: ReadonlyArray<{ tenantId: string; organizationId: string; cap: number }>) {
+    if (this.kind !== "postgres" || counts.length === 1) {
+      const found: number[] = [];
+      for (const c of counts) found.push(await this.countUpTo(db, c.tenantId, c.organizationId, c.cap));
+      return found;
+    }
+    const rows = await sql<{ n: number }>`
+      select (select count(*) from (
+        select 1 from "memberships" as "m"
+        where "m"."tenant_id" = "k"."tenant_id" and "m"."organization_id" = "k"."organization_id"
+        limit "k"."cap") as "p")::int as "n"
+      from unnest(${counts.map((c) => c.tenantId)}::text[], ${counts.map((c) => c.organizationId)}::text[],
+        ${counts.map((c) => c.cap)}::int[]) with ordinality as "k"("tenant_id", "organization_id", "cap", "at")
+      order by "k"."at"`.execute(db);
+    return rows.rows.map((row) => Number(row.n));
   }
 
   /** The organization's members, counted up to `cap` (no further: only the cap is compared). */

@@ -65,4 +65,38 @@ describe.runIf(TEST_DATABASE_URL)("organization caps under bursts in one process
       await api.patch("/v1/settings", { limits: { membersPerOrganization: 0 } });
     }
   });
+
+  it("never passes any organization's member cap when one burst spans several", async () => {
+    // Counts this process does not have yet: a group locks and counts its organizations together.
+    await api.patch("/v1/settings", { limits: { membersPerOrganization: 6 } });
+    try {
+      const organizations: string[] = [];
+      const tokens: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const { organizationId } = await seedOrganization(api, `Spread members ${i}`);
+        organizations.push(organizationId);
+        const batch = await api.post<{ results: Array<{ invitation: { acceptUrl: string } }> }>("/v1/invitations/batch", {
+          organizationId,
+          emails: Array.from({ length: 12 }, () => uniqueEmail("spread")),
+          sendEmail: false,
+        });
+        tokens.push(...batch.body.results.map((r) => tokenOf(r.invitation.acceptUrl)));
+      }
+      // Interleaved, so that every group holds acceptances of several organizations.
+      const order = tokens.map((token, i) => ({ token, at: (i % 12) * 4 + Math.floor(i / 12) })).sort((x, y) => x.at - y.at);
+      const anonymous = client(ctx.app, null);
+      const answers = await Promise.all(order.map(({ token }) => anonymous.post("/v1/public/invitations/accept", { token })));
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(24);
+      for (const organizationId of organizations) {
+        const members = await ctx.usher.db
+          .selectFrom("memberships")
+          .select("user_id")
+          .where("organization_id", "=", organizationId)
+          .execute();
+        expect(members).toHaveLength(6);
+      }
+    } finally {
+      await api.patch("/v1/settings", { limits: { membersPerOrganization: 0 } });
+    }
+  });
 });
