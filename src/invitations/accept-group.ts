@@ -6,7 +6,7 @@ import { oneOf } from "../db/lists.js";
 import type { InvitationRow } from "../db/schema.js";
 import type { Actor, EventService, NewEvent } from "../events/event-service.js";
 import type { MemberService, Membership } from "../members/member-service.js";
-import { lockOrganizationForCount, lockOrganizationsForCount } from "../organizations/organization-queries.js";
+import { lockAndCount, lockOrganizationForCount } from "../organizations/organization-queries.js";
 import type { User, UserService } from "../users/user-service.js";
 import * as q from "./invitation-queries.js";
 
@@ -208,20 +208,18 @@ async function membersBefore(trx: Db, deps: AcceptGroupDeps, jobs: readonly Acce
     else admit(key, group, limit, { base: known });
   }
   if (toCount.length === 0) return before;
-  // Organizations in id order, so that two groups lock them in the same order.
-  toCount.sort((x, y) => (x.first.row.organization_id < y.first.row.organization_id ? -1 : 1));
-  await lockOrganizationsForCount(
+  const found = await lockAndCount(
     trx,
     deps.kind,
-    toCount.map(({ first }) => first.row.organization_id),
+    toCount,
+    ({ first }) => first.row.organization_id,
+    (sorted) =>
+      deps.members.countUpToMany(
+        trx,
+        sorted.map(({ first, limit }) => ({ tenantId: first.row.tenant_id, organizationId: first.row.organization_id, cap: limit })),
+      ),
   );
-  const found = await deps.members.countUpToMany(
-    trx,
-    toCount.map(({ first, limit }) => ({ tenantId: first.row.tenant_id, organizationId: first.row.organization_id, cap: limit })),
-  );
-  toCount.forEach(({ key, group, limit }, at) => {
-    admit(key, group, limit, counts.counted(key, found[at] ?? 0, now));
-  });
+  for (const { item, count } of found) admit(item.key, item.group, item.limit, counts.counted(item.key, count, now));
   return before;
 }
 

@@ -11,7 +11,7 @@ import type { CapturedMail, CaptureItem, MailNames } from "../email/captured-mai
 import type { Outbox, QueuedInvitationEmail } from "../email/outbox.js";
 import type { EventService, NewEvent } from "../events/event-service.js";
 import type { LimitGuard } from "../limits/limit-guard.js";
-import { lockOrganizationsForCount } from "../organizations/organization-queries.js";
+import { lockAndCount } from "../organizations/organization-queries.js";
 import type { TenantSettings } from "../settings/settings.js";
 import { type CreateItemResult, type CreateJob, failureOf } from "./create-job.js";
 import { toInvitation, type ViewContext } from "./invitation.js";
@@ -97,17 +97,16 @@ export class InvitationWriter {
     for (const job of jobs) if (job.failure) await this.refundSends(job);
 
     rows = rows.filter((r) => inserted.has(r.row.id) && !r.job.failure);
-    const written = rows;
     // The captured messages, their outbox rows and the events go as one statement (ADR 0015).
     await combineInserts(trx, this.deps.kind, async () => {
-      const captured = await this.storeCaptured(trx, written, names);
+      const captured = await this.storeCaptured(trx, rows, names);
       const created = new Map<string, number>();
-      for (const { job, item, row, token } of written) {
+      for (const { job, item, row, token } of rows) {
         item.invitation = toInvitation(row, this.deps.viewContext(job.settings, job.now), token);
         created.set(pendingKey(job), (created.get(pendingKey(job)) ?? 0) + 1);
       }
       for (const hold of holds) hold.created = created.get(hold.key) ?? 0;
-      await this.recordOutcome(trx, written, refreshed, captured);
+      await this.recordOutcome(trx, rows, refreshed, captured);
     });
   }
 
@@ -206,21 +205,21 @@ export class InvitationWriter {
       else this.decidePending(key, group, cap, { base: known }, fail, holds);
     }
     if (toCount.length === 0) return;
-    // Organizations in id order, so that two groups lock them in the same order.
-    toCount.sort((x, y) => compare(x.first.organizationId, y.first.organizationId));
-    await lockOrganizationsForCount(
+    const found = await lockAndCount(
       trx,
       this.deps.kind,
-      toCount.map(({ first }) => first.organizationId),
+      toCount,
+      ({ first }) => first.organizationId,
+      (sorted) =>
+        q.countPendingMany(
+          trx,
+          this.deps.kind,
+          sorted.map(({ first, cap }) => ({ tenantId: first.tenantId, organizationId: first.organizationId, cap, now: first.now })),
+        ),
     );
-    const found = await q.countPendingMany(
-      trx,
-      this.deps.kind,
-      toCount.map(({ first, cap }) => ({ tenantId: first.tenantId, organizationId: first.organizationId, cap, now: first.now })),
-    );
-    toCount.forEach(({ key, group, first, cap }, at) => {
-      this.decidePending(key, group, cap, counts.counted(key, found[at] ?? 0, first.now), fail, holds);
-    });
+    for (const { item, count } of found) {
+      this.decidePending(item.key, item.group, item.cap, counts.counted(item.key, count, item.first.now), fail, holds);
+    }
   }
 
   /** Admits an organization's jobs in turn up to its cap and holds what they add. */

@@ -16,17 +16,28 @@ export async function lockOrganizationForCount(trx: Kysely<Database>, kind: Data
 }
 
 /**
- * Several organizations locked as `lockOrganizationForCount` locks one, in one statement: in
- * id order (byte order, as the callers sort them), one row after the other.
+ * The organizations a group must count in the database (ADR 0017): locked as
+ * `lockOrganizationForCount` locks one, all in one statement and in id order (byte order, the
+ * same in every group), then counted by `count` in that order, one statement for all. Answers
+ * each item with its count.
  */
-export async function lockOrganizationsForCount(
+export async function lockAndCount<T>(
   trx: Kysely<Database>,
   kind: DatabaseKind,
-  organizationIds: readonly string[],
-): Promise<void> {
-  if (kind !== "postgres" || organizationIds.length === 0) return;
-  if (organizationIds.length === 1) return lockOrganizationForCount(trx, kind, organizationIds[0] as string);
-  await sql`select "id" from "organizations" where "id" = any(${[...organizationIds]}::text[]) order by "id" collate "C" for no key update`.execute(
-    trx,
-  );
+  items: readonly T[],
+  organizationOf: (item: T) => string,
+  count: (sorted: readonly T[]) => Promise<number[]>,
+): Promise<Array<{ item: T; count: number }>> {
+  const sorted = [...items].sort((x, y) => {
+    const [a, b] = [organizationOf(x), organizationOf(y)];
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+  const ids = sorted.map(organizationOf);
+  if (kind === "postgres" && ids.length > 1) {
+    await sql`select "id" from "organizations" where "id" = any(${ids}::text[]) order by "id" collate "C" for no key update`.execute(trx);
+  } else if (ids.length === 1) {
+    await lockOrganizationForCount(trx, kind, ids[0] as string);
+  }
+  const found = await count(sorted);
+  return sorted.map((item, at) => ({ item, count: found[at] ?? 0 }));
 }
