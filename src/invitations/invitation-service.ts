@@ -257,7 +257,7 @@ export class InvitationService {
    * A list page in `layout` as its whole JSON body, most of each entry written by the database
    * (ADR 0011); on SQLite by a list thread when there are any (ADR 0014).
    */
-  async listPage(tenantId: string, options: ListOptions, layout: InvitationDocument): Promise<string> {
+  async listPage(tenantId: string, options: ListOptions, layout: InvitationDocument): Promise<string | Buffer> {
     const now = this.deps.clock.now();
     const settings = await this.deps.settings.get(tenantId);
     const filter: q.InvitationFilter = {

@@ -25,7 +25,12 @@ parentPort?.on("message", ({ id, job }: { id: number; job: ListPageJob }) => {
   try {
     const rows = statements.prepare(job.rows.sql).all(job.rows.parameters) as InvitationDocumentRow[];
     const counted = job.count ? (statements.prepare(job.count.sql).all(job.count.parameters)[0] as { n: number }) : undefined;
-    reply = { id, body: writeListPage(rows, counted === undefined ? undefined : Number(counted.n), document, box, job.view) };
+    const page = writeListPage(rows, counted === undefined ? undefined : Number(counted.n), document, box, job.view);
+    // Its own memory (never Buffer's shared pool), handed over rather than copied.
+    const body = Buffer.allocUnsafeSlow(Buffer.byteLength(page));
+    body.write(page);
+    parentPort?.postMessage({ id, body: body.buffer } satisfies ListThreadReply, [body.buffer]);
+    return;
   } catch (error) {
     // The text stays in the server's log; the caller is answered as for any server error.
     reply = { id, failure: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };

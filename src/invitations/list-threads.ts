@@ -19,7 +19,7 @@ export interface ListThreadData {
 /** A thread's answer: the page's body, or the server's failure. */
 export interface ListThreadReply {
   id: number;
-  body?: string;
+  body?: ArrayBuffer;
   failure?: string;
 }
 
@@ -47,10 +47,10 @@ function threadSource(): { script: string | URL; eval: boolean } {
 }
 
 interface Waiting {
-  resolve: (body: string) => void;
+  resolve: (body: string | Buffer) => void;
   reject: (error: unknown) => void;
   /** Writes the page on the event loop instead, should the thread end before it answers. */
-  fallback: () => Promise<string>;
+  fallback: () => Promise<string | Buffer>;
 }
 
 interface Thread {
@@ -103,14 +103,14 @@ export class ListThreads {
     return layout === this.options.layout && !this.stopped;
   }
 
-  render(job: ListPageJob, fallback: () => Promise<string>): Promise<string> {
+  render(job: ListPageJob, fallback: () => Promise<string>): Promise<string | Buffer> {
     this.start();
     let thread = this.threads[0];
     for (const other of this.threads) if (thread && other.waiting.size < thread.waiting.size) thread = other;
     if (!thread || this.stopped) return this.fallBack(fallback);
     const id = ++this.nextId;
     const waiting = thread.waiting;
-    return new Promise<string>((resolve, reject) => {
+    return new Promise<string | Buffer>((resolve, reject) => {
       waiting.set(id, { resolve, reject, fallback });
       thread.worker.postMessage({ id, job });
     });
@@ -128,7 +128,7 @@ export class ListThreads {
     thread.waiting.delete(reply.id);
     if (reply.body !== undefined) {
       this.stats.threaded += 1;
-      waiting.resolve(reply.body);
+      waiting.resolve(Buffer.from(reply.body));
     } else {
       waiting.reject(new Error(reply.failure));
     }
@@ -140,7 +140,7 @@ export class ListThreads {
     for (const thread of this.release()) void thread.worker.terminate();
   }
 
-  private fallBack(write: () => Promise<string>): Promise<string> {
+  private fallBack(write: () => Promise<string | Buffer>): Promise<string | Buffer> {
     this.stats.fallen += 1;
     return write();
   }
