@@ -138,6 +138,8 @@ export async function invitationRoutes(app: NativeApp, usher: Usher): Promise<vo
       const { limit = 50, ...filter } = request.query;
       // Written by the service rather than by the response schema: the entries are JSON already (ADR 0011).
       const body = await usher.invitations.listPage(request.auth.tenantId, { ...filter, limit }, invitationDocument);
+      // Once the socket has it all; a response cut short leaves its memory to the collector.
+      reply.raw.once("finish", () => usher.invitations.pageSent(body));
       return reply.type("application/json; charset=utf-8").send(body as never);
     },
   );

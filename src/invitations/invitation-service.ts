@@ -282,6 +282,14 @@ export class InvitationService {
     return listThreads.render({ rows: plain(rows.compile()), count: count && plain(count.compile()), view }, here);
   }
 
+  /**
+   * Told that a list page has been handed to the socket: a page written by a list thread gives
+   * its memory back to that thread (ADR 0014). The body is empty after.
+   */
+  pageSent(body: string | Buffer): void {
+    if (typeof body !== "string") this.deps.listThreads?.reuse(body);
+  }
+
   /** One page of the filtered invitations: one row more than the page tells whether another follows. */
   private async readPage<R extends { created_at: number; id: string }, T>(
     tenantId: string,

@@ -4,8 +4,8 @@ import { SecretBox } from "../core/crypto.js";
 import { withStatementCache } from "../db/sqlite-statements.js";
 import { DocumentTail } from "./document-tail.js";
 import type { InvitationDocumentRow } from "./invitation-queries.js";
-import { type ListPageJob, writeListPage } from "./list-page.js";
-import type { ListThreadData, ListThreadReply } from "./list-threads.js";
+import { writeListPage } from "./list-page.js";
+import type { ListThreadData, ListThreadMessage, ListThreadReply } from "./list-threads.js";
 
 /**
  * A list thread (ADR 0014): runs a list page's compiled statements on its own read-only
@@ -20,16 +20,35 @@ const statements = withStatementCache(sqlite, 64);
 const box = new SecretBox(secret);
 const document = new DocumentTail(tail);
 
-parentPort?.on("message", ({ id, job }: { id: number; job: ListPageJob }) => {
+/** Pages' memory given back by the event loop (`ListThreads.reuse`), for the next pages. */
+const spare: ArrayBuffer[] = [];
+const SPARE_AT_MOST = 256;
+/** Room for a page of 50 and some, so that one buffer serves most pages. */
+const PAGE_MEMORY = 64 * 1024;
+
+/** Memory for a body of `length` bytes: a spare buffer if one is large enough. */
+function memoryFor(length: number): ArrayBuffer {
+  const memory = spare.pop();
+  // One too small is dropped: the buffers grow to the largest pages served.
+  return memory !== undefined && memory.byteLength >= length ? memory : new ArrayBuffer(Math.max(length, PAGE_MEMORY));
+}
+
+parentPort?.on("message", (message: ListThreadMessage) => {
+  if ("reuse" in message) {
+    if (spare.length < SPARE_AT_MOST) spare.push(message.reuse);
+    return;
+  }
+  const { id, job } = message;
   let reply: ListThreadReply;
   try {
     const rows = statements.prepare(job.rows.sql).all(job.rows.parameters) as InvitationDocumentRow[];
     const counted = job.count ? (statements.prepare(job.count.sql).all(job.count.parameters)[0] as { n: number }) : undefined;
     const page = writeListPage(rows, counted === undefined ? undefined : Number(counted.n), document, box, job.view);
-    // Its own memory (never Buffer's shared pool), handed over rather than copied.
-    const body = Buffer.allocUnsafeSlow(Buffer.byteLength(page));
-    body.write(page);
-    parentPort?.postMessage({ id, body: body.buffer } satisfies ListThreadReply, [body.buffer]);
+    // Memory of its own (never Buffer's shared pool), handed over rather than copied.
+    const length = Buffer.byteLength(page);
+    const memory = memoryFor(length);
+    Buffer.from(memory, 0, length).write(page);
+    parentPort?.postMessage({ id, body: memory, length } satisfies ListThreadReply, [memory]);
     return;
   } catch (error) {
     // The text stays in the server's log; the caller is answered as for any server error.

@@ -77,6 +77,48 @@ describe("list pages on SQLite's list threads", () => {
     }
   });
 
+  it("gives each page's memory back to its thread once sent, and pages of every size stay whole", async () => {
+    const { organizationId } = await seedOrganization(api, "Reused");
+    // Some 1.2 KB an entry: a page of 60 is larger than the memory a thread starts a page with.
+    const note = "ä".repeat(300) + "x".repeat(300);
+    for (let i = 0; i < 60; i += 10) {
+      const created = await Promise.all(
+        Array.from({ length: 10 }, (_, j) =>
+          api.post("/v1/invitations", { organizationId, email: uniqueEmail(`reused${i + j}`), metadata: { i: i + j, note } }),
+        ),
+      );
+      expect(created.map((c) => c.status)).toEqual(Array(10).fill(201));
+    }
+    const onLoop = await createUsher({ ...ctx.config, listThreads: 0 }, { log: pino({ level: "silent" }), clock });
+    const loopApp = await buildApp(onLoop);
+    try {
+      const loopApi = client(loopApp, ctx.adminKey);
+      const threads = ctx.usher.listThreads as ListThreads;
+      const before = { ...threads.stats };
+      // Small, large, small again, then all at once: buffers given back are used again, a buffer
+      // too small for the next page is replaced, and no page shows another's bytes.
+      const limits = [2, 200, 2, 7, 200, ...Array.from({ length: 20 }, (_, i) => [1, 200, 13, 60][i % 4] ?? 1)];
+      const ask = (limit: number) => `/v1/invitations?organizationId=${organizationId}&limit=${limit}`;
+      const sequential: Array<Answer<Page>> = [];
+      for (const limit of limits.slice(0, 5)) sequential.push(await api.get<Page>(ask(limit)));
+      const together = await Promise.all(limits.slice(5).map((limit) => api.get<Page>(ask(limit))));
+      const threaded = [...sequential, ...together];
+      const looped = await Promise.all(limits.map((limit) => loopApi.get<Page>(ask(limit))));
+      for (const [i, answer] of threaded.entries()) {
+        expect(answer.status).toBe(200);
+        expect(answer.text).toBe(looped[i]?.text);
+        expect(answer.body.data).toHaveLength(Math.min(limits[i] ?? 0, 60));
+      }
+      expect(Buffer.byteLength(threaded[1]?.text ?? "")).toBeGreaterThan(64 * 1024);
+      expect(threads.stats.threaded - before.threaded).toBe(limits.length);
+      expect(threads.stats.reused - before.reused).toBe(limits.length);
+      expect(threads.stats.fallen).toBe(before.fallen);
+    } finally {
+      await loopApp.close();
+      await onLoop.close();
+    }
+  });
+
   it("lists what was committed just before, every time", async () => {
     const { organizationId } = await seedOrganization(api, "Fresh");
     for (let i = 0; i < 40; i++) {
@@ -137,7 +179,7 @@ describe("a list thread that fails", () => {
       const answers = await Promise.all([1, 2, 3].map((n) => threads.render(request, async () => `page ${n}`)));
       expect(answers).toEqual(["page 1", "page 2", "page 3"]);
       expect(await threads.render(request, async () => "later")).toBe("later");
-      expect(threads.stats).toEqual({ threaded: 0, fallen: 4 });
+      expect(threads.stats).toEqual({ threaded: 0, fallen: 4, reused: 0 });
       expect(threads.serves(invitationDocument)).toBe(false);
       expect(lines).toHaveLength(1);
       expect(JSON.parse(lines[0] ?? "{}").msg).toBe("list pages are written on the event loop from now on");
