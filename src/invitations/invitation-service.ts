@@ -1,3 +1,4 @@
+import { CompiledQuery } from "kysely";
 import { CappedCounts } from "../core/capped-counts.js";
 import type { Clock } from "../core/clock.js";
 import type { SecretBox } from "../core/crypto.js";
@@ -5,7 +6,7 @@ import { isValidEmail, normalizeEmail } from "../core/email-address.js";
 import { AppError, validationError } from "../core/errors.js";
 import type { IdGenerator } from "../core/ids.js";
 import type { Page } from "../core/pagination.js";
-import { encodeCursor } from "../core/pagination.js";
+import { decodeCursor, encodeCursor } from "../core/pagination.js";
 import type { DatabaseKind, Db } from "../db/database.js";
 import { GroupCommit } from "../db/group-commit.js";
 import type { CapturedMail } from "../email/captured-mail.js";
@@ -28,7 +29,8 @@ import { type Invitation, toInvitation, type ViewContext } from "./invitation.js
 import type { InvitationDocument } from "./invitation-documents.js";
 import * as q from "./invitation-queries.js";
 import { InvitationWriter, type PendingHold } from "./invitation-writer.js";
-import { type ListPageView, type PlainQuery, writeListPage } from "./list-page.js";
+import { type ListPageView, writeListPage } from "./list-page.js";
+import { ListStatements, type ListValues } from "./list-statements.js";
 import type { ListThreads } from "./list-threads.js";
 
 export type { CreateInvitationsInput, CreateItemResult, CreateOptions } from "./create-job.js";
@@ -67,6 +69,8 @@ const GROUP_LIMITS = {
 export class InvitationService {
   private readonly writer: InvitationWriter;
   private readonly groups: GroupCommit<CreateJob>;
+  /** A list page's statements, compiled once per shape for each layout (ADR 0019). */
+  private readonly statementsByLayout = new Map<InvitationDocument, ListStatements>();
 
   constructor(private readonly deps: InvitationServiceDeps) {
     this.writer = new InvitationWriter({
@@ -260,26 +264,42 @@ export class InvitationService {
   async listPage(tenantId: string, options: ListOptions, layout: InvitationDocument): Promise<string | Buffer> {
     const now = this.deps.clock.now();
     const settings = await this.deps.settings.get(tenantId);
-    const filter: q.InvitationFilter = {
+    const { db, box, listThreads } = this.deps;
+    const values: ListValues = {
+      tenantId,
       organizationId: options.organizationId,
-      status: options.status,
-      statuses: options.statuses,
       email: options.email === undefined ? undefined : normalizeEmail(options.email),
       inviterUserId: options.inviterUserId,
+      statuses: options.statuses ?? (options.status ? [options.status] : undefined),
+      now,
+      // One row more than the page tells whether another follows.
+      limit: options.limit + 1,
+      // Read here, so a cursor that is not one is the caller's 400 before any thread is asked.
+      after: decodeCursor(options.cursor),
     };
-    const { db, kind, box, listThreads } = this.deps;
-    // Built here, so a cursor that is not one is the caller's 400 before any thread is asked.
-    const page = { limit: options.limit + 1, cursor: options.cursor };
-    const rows = q.invitationDocumentsQuery(db, kind, tenantId, filter, page, layout, now);
-    const count = options.includeTotal ? q.countInvitationsQuery(db, tenantId, filter, now) : undefined;
+    const statements = this.listStatements(layout);
+    const rows = statements.rows(values);
+    const count = options.includeTotal ? statements.count(values) : undefined;
     const view: ListPageView = { limit: options.limit, now, defaultAcceptBase: this.viewContext(settings, now).defaultAcceptBase };
     const here = async () => {
-      const [found, counted] = await Promise.all([rows.execute(), count?.executeTakeFirstOrThrow()]);
-      const total = counted === undefined ? undefined : Number(counted.n);
-      return writeListPage(found as q.InvitationDocumentRow[], total, layout.tail, box, view);
+      const [found, counted] = await Promise.all([
+        db.executeQuery<q.InvitationDocumentRow>(CompiledQuery.raw(rows.sql, [...rows.parameters])),
+        count && db.executeQuery<{ n: number | string }>(CompiledQuery.raw(count.sql, [...count.parameters])),
+      ]);
+      const n = counted?.rows[0]?.n;
+      return writeListPage(found.rows, n === undefined ? undefined : Number(n), layout.tail, box, view);
     };
     if (!listThreads?.serves(layout)) return here();
-    return listThreads.render({ rows: plain(rows.compile()), count: count && plain(count.compile()), view }, here);
+    return listThreads.render({ rows, count, view }, here);
+  }
+
+  private listStatements(layout: InvitationDocument): ListStatements {
+    let statements = this.statementsByLayout.get(layout);
+    if (!statements) {
+      statements = new ListStatements(this.deps.db, this.deps.kind, layout);
+      this.statementsByLayout.set(layout, statements);
+    }
+    return statements;
   }
 
   /**
@@ -317,9 +337,4 @@ export class InvitationService {
   viewContext(settings: TenantSettings, now: number): ViewContext {
     return { now, box: this.deps.box, defaultAcceptBase: settings.acceptUrl ?? `${this.deps.publicUrl}/accept` };
   }
-}
-
-/** A compiled query as plain data: its syntax tree stays here. */
-function plain(compiled: { sql: string; parameters: readonly unknown[] }): PlainQuery {
-  return { sql: compiled.sql, parameters: compiled.parameters };
 }
