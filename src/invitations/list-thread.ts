@@ -22,7 +22,7 @@ const document = new DocumentTail(tail);
 
 /** Pages' memory given back by the event loop (`ListThreads.reuse`), for the next pages. */
 const spare: ArrayBuffer[] = [];
-const SPARE_AT_MOST = 256;
+const SPARE_AT_MOST = 64;
 /** Room for a page of 50 and some, so that one buffer serves most pages. */
 const PAGE_MEMORY = 64 * 1024;
 
