@@ -62,42 +62,18 @@ export class ListStatements {
 
   /** The page's rows, newest first: `limit` of them after `after`. */
   rows(values: ListValues): PlainQuery {
-    const key = `rows${shape(values)}${values.after ? "|after" : ""}`;
-    return fill(
-      this.template(
-        key,
-        (marked) =>
-          invitationDocumentsQuery(
-            this.db,
-            this.kind,
-            marked.tenantId,
-            marked,
-            {
-              limit: marked.limit,
-              cursor: marked.after ? encodeCursor(marked.after.createdAt, marked.after.id) : undefined,
-            },
-            this.layout,
-            marked.now,
-          ).compile(),
-        values,
-      ),
-      values,
-    );
+    return fill(this.template("rows", `rows${shape(values)}${values.after ? "|after" : ""}`, values), values);
   }
 
   /** The number of invitations the filter matches, as one row `{n}`. */
   count(values: ListValues): PlainQuery {
-    const key = `count${shape(values)}`;
-    return fill(
-      this.template(key, (marked) => countInvitationsQuery(this.db, marked.tenantId, marked, marked.now).compile(), values),
-      values,
-    );
+    return fill(this.template("count", `count${shape(values)}`, values), values);
   }
 
-  private template(key: string, compile: (marked: MarkedValues) => PlainQuery, values: ListValues): Template {
+  private template(statement: "rows" | "count", key: string, values: ListValues): Template {
     let template = this.templates.get(key);
     if (template === undefined) {
-      template = toTemplate(compile(marked(values)));
+      template = toTemplate(this.compile(statement, marked(values)));
       // Shapes are few (filters present or not, a handful of statuses), but a caller choosing
       // status lists could make many: the cache stays bounded whatever it is sent.
       if (this.templates.size >= 256) this.templates.clear();
@@ -105,13 +81,27 @@ export class ListStatements {
     }
     return template;
   }
+
+  private compile(statement: "rows" | "count", marked: MarkedValues): PlainQuery {
+    if (statement === "count") return countInvitationsQuery(this.db, marked.tenantId, marked, marked.now).compile();
+    const cursor = marked.after ? encodeCursor(marked.after.createdAt, marked.after.id) : undefined;
+    return invitationDocumentsQuery(
+      this.db,
+      this.kind,
+      marked.tenantId,
+      marked,
+      { limit: marked.limit, cursor },
+      this.layout,
+      marked.now,
+    ).compile();
+  }
 }
 
 type MarkedValues = InvitationFilter & { tenantId: string; now: number; limit: number; after?: CursorPosition };
 
 /** The request's shape: which filters it has and which statuses, in its order. */
 function shape(values: ListValues): string {
-  return `|${values.organizationId === undefined ? "" : "o"}${values.email === undefined ? "" : "e"}${values.inviterUserId === undefined ? "" : "i"}|${values.statuses?.join(",") ?? ""}`;
+  return `|${values.organizationId === undefined ? "" : "o"}${values.email === undefined ? "" : "e"}${values.inviterUserId === undefined ? "" : "i"}|${values.statuses === undefined ? "-" : values.statuses.join(",")}`;
 }
 
 /** The values of a request of this shape, each replaced by its mark. */
