@@ -294,12 +294,17 @@ export interface InvitationFilter {
   statuses?: InvitationStatus[];
 }
 
+/** The statuses a filter asks for: its list, or its one status; undefined for any. */
+export function filterStatuses(filter: InvitationFilter): InvitationStatus[] | undefined {
+  return filter.statuses ?? (filter.status ? [filter.status] : undefined);
+}
+
 export function filterInvitations(db: Q, tenantId: string, filter: InvitationFilter, now: number) {
   let query = db.selectFrom("invitations").where("tenant_id", "=", tenantId);
   if (filter.organizationId !== undefined) query = query.where("organization_id", "=", filter.organizationId);
   if (filter.email !== undefined) query = query.where("email", "=", filter.email);
   if (filter.inviterUserId !== undefined) query = query.where("inviter_user_id", "=", filter.inviterUserId);
-  const statuses = filter.statuses ?? (filter.status ? [filter.status] : undefined);
+  const statuses = filterStatuses(filter);
   if (statuses) {
     query = query.where((eb) =>
       eb.or(

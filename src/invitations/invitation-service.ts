@@ -270,7 +270,7 @@ export class InvitationService {
       organizationId: options.organizationId,
       email: options.email === undefined ? undefined : normalizeEmail(options.email),
       inviterUserId: options.inviterUserId,
-      statuses: options.statuses ?? (options.status ? [options.status] : undefined),
+      statuses: q.filterStatuses(options),
       now,
       // One row more than the page tells whether another follows.
       limit: options.limit + 1,

@@ -39,7 +39,6 @@ parentPort?.on("message", (message: ListThreadMessage) => {
     return;
   }
   const { id, job } = message;
-  let reply: ListThreadReply;
   try {
     const rows = statements.prepare(job.rows.sql).all(job.rows.parameters) as InvitationDocumentRow[];
     const counted = job.count ? (statements.prepare(job.count.sql).all(job.count.parameters)[0] as { n: number }) : undefined;
@@ -49,10 +48,9 @@ parentPort?.on("message", (message: ListThreadMessage) => {
     const memory = memoryFor(length);
     Buffer.from(memory, 0, length).write(page);
     parentPort?.postMessage({ id, body: memory, length } satisfies ListThreadReply, [memory]);
-    return;
   } catch (error) {
     // The text stays in the server's log; the caller is answered as for any server error.
-    reply = { id, failure: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    const failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    parentPort?.postMessage({ id, failure } satisfies ListThreadReply);
   }
-  parentPort?.postMessage(reply);
 });

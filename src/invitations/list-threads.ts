@@ -57,7 +57,7 @@ interface Waiting {
   resolve: (body: string | Buffer) => void;
   reject: (error: unknown) => void;
   /** Writes the page on the event loop instead, should the thread end before it answers. */
-  fallback: () => Promise<string | Buffer>;
+  fallback: () => Promise<string>;
 }
 
 interface Thread {
@@ -168,7 +168,7 @@ export class ListThreads {
     for (const thread of this.release()) void thread.worker.terminate();
   }
 
-  private fallBack(write: () => Promise<string | Buffer>): Promise<string | Buffer> {
+  private fallBack(write: () => Promise<string>): Promise<string> {
     this.stats.fallen += 1;
     return write();
   }
