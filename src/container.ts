@@ -60,8 +60,8 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
       dataDir: config.dataDir,
       // The reason only: the driver hangs the whole connection on the error (its state and
       // the text of every statement it prepared), which a log line has no use for.
-      onIdleError: (error) =>
-        log.warn({ reason: error.message, code: (error as { code?: unknown }).code }, "an idle database connection was closed"),
+      onConnectionError: (error) =>
+        log.warn({ reason: error.message, code: (error as { code?: unknown }).code }, "a database connection was closed"),
     });
   await migrateToLatest(database.db);
   const { db } = database;

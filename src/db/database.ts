@@ -27,8 +27,11 @@ export interface OpenDatabaseOptions {
   poolSize?: number;
   /** SQLite only: how its log is checkpointed (tests shrink the thresholds). */
   checkpoints?: CheckpointerOptions;
-  /** Told about connections the server dropped while idle. */
-  onIdleError?: (error: Error) => void;
+  /**
+   * Told about connections the server dropped, idle in the pool or lent out (a statement then
+   * in flight, or the next one sent, fails with the same error).
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
 /** The embedded database's file in the data folder. */
@@ -39,10 +42,12 @@ export function sqliteFile(dataDir: string): string {
 export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 16 });
-    // An idle connection dropped by the server (restart, failover) is removed from the pool;
-    // without a listener the error would crash the process.
-    pool.on("error", (error) => options.onIdleError?.(error));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new ArrayRowPool(pool) }) });
+    // A connection dropped by the server (restart, failover) is an `error` event, which
+    // unheard would end the process: the pool hears its idle ones (and removes them), the
+    // Kysely pool those lent out (postgres-pool.ts).
+    const onError = (error: Error) => options.onConnectionError?.(error);
+    pool.on("error", onError);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new ArrayRowPool(pool, { onError }) }) });
     return { db, kind: "postgres", close: () => db.destroy() };
   }
   mkdirSync(options.dataDir, { recursive: true });

@@ -67,14 +67,24 @@ function isStalePlan(error: unknown): boolean {
  */
 export class ArrayRowPool implements PostgresPool {
   private readonly builders = new RowBuilders();
+  private readonly names: StatementNames;
+  private readonly onError: (error: Error) => void;
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly names = new StatementNames(),
-  ) {}
+    options: { names?: StatementNames; onError?: (error: Error) => void } = {},
+  ) {
+    this.names = options.names ?? new StatementNames();
+    this.onError = options.onError ?? (() => undefined);
+  }
 
   async connect(): Promise<PostgresPoolClient> {
-    return new ArrayRowClient(await this.pool.connect(), this.builders, this.names);
+    const client = await this.pool.connect();
+    // A lent connection the server ends (a restart, a terminated backend) is an `error` event
+    // on the client, which the pool listens to only while the client is idle: unheard, it
+    // would end the process. The statement in flight, or the next one, fails with it too.
+    client.on("error", this.onError);
+    return new ArrayRowClient(client, this.builders, this.names, this.onError);
   }
 
   end(): Promise<void> {
@@ -87,6 +97,7 @@ class ArrayRowClient implements PostgresPoolClient {
     private readonly client: pg.PoolClient,
     private readonly builders: RowBuilders,
     private readonly names: StatementNames,
+    private readonly onError: (error: Error) => void,
   ) {}
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
@@ -122,6 +133,7 @@ class ArrayRowClient implements PostgresPoolClient {
   }
 
   release(): void {
+    this.client.off("error", this.onError);
     this.client.release();
   }
 }
