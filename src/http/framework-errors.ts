@@ -1,6 +1,6 @@
 import type { FastifyError } from "fastify";
 import { AppError, type ErrorCode, type FieldError } from "../core/errors.js";
-import { missingReference } from "../db/errors.js";
+import { isDatabaseUnavailable, missingReference } from "../db/errors.js";
 
 /** What a request answers when a row it referred to was deleted concurrently, by table. */
 const MISSING = new Map<string, [ErrorCode, string]>([
@@ -21,7 +21,8 @@ interface AjvIssue {
 /**
  * Turns anything thrown at the HTTP edge into an AppError, so every dialect renders from the
  * same closed list: framework failures (bad JSON, body too large, wrong content type, schema
- * validation) become 4xx codes; anything unknown is internal_error.
+ * validation) become 4xx codes, a database out of reach service_unavailable (503); anything
+ * unknown is internal_error.
  */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
@@ -63,6 +64,11 @@ export function toAppError(error: unknown): AppError {
   if (typeof e.statusCode === "number" && e.statusCode === 415) return new AppError("unsupported_media_type");
   if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
     return new AppError("malformed_request", { detail: "the request could not be read" });
+  }
+  // Not the caller's fault nor a bug: the database did not answer, and the request may succeed
+  // if sent again.
+  if (isDatabaseUnavailable(error)) {
+    return new AppError("service_unavailable", { detail: "the database cannot be reached; try again later", retryAfter: 1 });
   }
   return new AppError("internal_error", { detail: "An internal error occurred." });
 }
