@@ -32,7 +32,15 @@ export interface OpenDatabaseOptions {
    * in flight, or the next one sent, fails with the same error).
    */
   onConnectionError?: (error: Error) => void;
+  /**
+   * PostgreSQL: how long a statement waits to be given a connection, a new one included, before
+   * it fails (and its request answers 503): a server that accepts connections and never
+   * answers, or a host gone from the network, would otherwise hold requests for minutes.
+   */
+  connectTimeoutMs?: number;
 }
+
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /** The embedded database's file in the data folder. */
 export function sqliteFile(dataDir: string): string {
@@ -41,7 +49,11 @@ export function sqliteFile(dataDir: string): string {
 
 export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 16 });
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 16,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+    });
     // A connection dropped by the server (restart, failover) is an `error` event, which
     // unheard would end the process: the pool hears its idle ones (and removes them), the
     // Kysely pool those lent out (postgres-pool.ts).
