@@ -149,7 +149,7 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
     roles,
   });
   const invitationTokens = new InvitationTokenService({ db, clock, box, events, settings, invitations });
-  const idempotency = new IdempotencyService(db, clock);
+  const idempotency = new IdempotencyService(db, clock, box);
   const mailbox = new MailboxService(db);
 
   const worker = new DeliveryWorker(

@@ -28,12 +28,17 @@ export class SecretBox {
    * so the email and the lists that show a new token soon after do not decrypt it again.
    */
   encrypt(plain: string): string {
+    const sealed = this.seal(plain);
+    this.remember(sealed, plain);
+    return sealed;
+  }
+
+  /** As `encrypt`, without remembering the pair: for values read once, and large ones. */
+  seal(plain: string): string {
     const iv = takeRandom(12);
     const cipher = createCipheriv("aes-256-gcm", this.encryptionKey, iv);
     const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
-    const sealed = `v1.${iv.toString("base64url")}.${cipher.getAuthTag().toString("base64url")}.${body.toString("base64url")}`;
-    this.remember(sealed, plain);
-    return sealed;
+    return `v1.${iv.toString("base64url")}.${cipher.getAuthTag().toString("base64url")}.${body.toString("base64url")}`;
   }
 
   private readonly opened = new Map<string, string>();

@@ -3,6 +3,7 @@ import * as initial from "./migrations/0001-initial.js";
 import * as openOutboxIndex from "./migrations/0002-open-outbox-index.js";
 import * as serverSecret from "./migrations/0003-server-secret.js";
 import * as mailboxStorage from "./migrations/0004-mailbox-storage.js";
+import * as idempotencyRetention from "./migrations/0005-idempotency-retention.js";
 
 /** Migrations are compiled in, so a built server needs no migration folder at run time. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   "0002-open-outbox-index": openOutboxIndex,
   "0003-server-secret": serverSecret,
   "0004-mailbox-storage": mailboxStorage,
+  "0005-idempotency-retention": idempotencyRetention,
 };
 
 class StaticMigrationProvider implements MigrationProvider {
@@ -23,4 +25,11 @@ export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+/** Migrates up or down to the named migration (tests of a migration's effect on older data). */
+export async function migrateTo<T>(db: Kysely<T>, name: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+  const { error } = await migrator.migrateTo(name);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
 }

@@ -1,5 +1,5 @@
 import type { Clock } from "../core/clock.js";
-import { sha256 } from "../core/crypto.js";
+import { type SecretBox, sha256 } from "../core/crypto.js";
 import { AppError } from "../core/errors.js";
 import type { Db } from "../db/database.js";
 
@@ -14,6 +14,10 @@ const IN_PROGRESS = 0;
 const POLL_MS = 20;
 /** A key in progress for longer than this was left by a process that died: it is taken over. */
 const LEASE_MS = 10_000;
+/** How long a key and its answer are kept: a client retries within minutes, not days. */
+export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** How often a process deletes the keys past their retention, at most. */
+const PRUNE_EVERY_MS = 60_000;
 
 /**
  * `Idempotency-Key` for creates: the first answer to a key is stored and returned again for
@@ -22,11 +26,17 @@ const LEASE_MS = 10_000;
  * The first request reserves the key before it creates anything, and stores its answer there
  * afterwards; a concurrent request with the same key, in this process or another, waits for
  * that answer instead of creating too. A request that fails gives the key back.
+ *
+ * An answer holds the invitations' accept links, tokens included: it is stored sealed with the
+ * server key, as tokens are (ADR 0003), and kept for a day (ADR 0023).
  */
 export class IdempotencyService {
+  private prunedAt = Number.NEGATIVE_INFINITY;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly box: SecretBox,
   ) {}
 
   async run(tenantId: string, key: string, request: unknown, execute: () => Promise<StoredAnswer>): Promise<StoredAnswer> {
@@ -65,7 +75,7 @@ export class IdempotencyService {
     else {
       await this.db
         .updateTable("idempotency_keys")
-        .set({ status_code: answer.statusCode, body: JSON.stringify(answer.body) })
+        .set({ status_code: answer.statusCode, body: this.box.seal(JSON.stringify(answer.body)) })
         .where((eb) => eb.and(mine))
         .execute();
     }
@@ -81,7 +91,17 @@ export class IdempotencyService {
       .onConflict((oc) => oc.doNothing())
       .returning("key")
       .executeTakeFirst();
+    if (now - this.prunedAt >= PRUNE_EVERY_MS) await this.prune(now);
     return inserted ? now : undefined;
+  }
+
+  /** Deletes the keys past their retention, in this tenant and every other. */
+  private async prune(now: number): Promise<void> {
+    this.prunedAt = now;
+    await this.db
+      .deleteFrom("idempotency_keys")
+      .where("created_at", "<", now - IDEMPOTENCY_RETENTION_MS)
+      .execute();
   }
 
   /** A reservation older than the lease becomes this request's, unless another took it first. */
@@ -109,7 +129,7 @@ export class IdempotencyService {
     }
     return {
       statusCode: row.status_code,
-      body: row.status_code === IN_PROGRESS ? undefined : JSON.parse(row.body),
+      body: row.status_code === IN_PROGRESS ? undefined : JSON.parse(this.box.decrypt(row.body)),
       reservedAt: row.created_at,
     };
   }
