@@ -73,6 +73,7 @@ export class InvitationWriter {
     const names = await this.checkExistence(trx, jobs, fail);
     for (const job of active()) failIfAtomic(job);
     await this.checkPendingCaps(trx, active(), fail, holds);
+    await this.checkSeats(trx, active(), fail);
 
     let { rows, inserted, conflicts } = await this.insert(trx, active());
     const refreshed = await this.resolveConflicts(trx, conflicts);
@@ -219,6 +220,54 @@ export class InvitationWriter {
     );
     for (const { item, count } of found) {
       this.decidePending(item.key, item.group, item.cap, counts.counted(item.key, count, item.first.now), fail, holds);
+    }
+  }
+
+  /**
+   * The member limit counting pending invitations, for tenants that ask for it
+   * (`limits.membersIncludePending`, ADR 0024): an organization's members and pending
+   * invitations, with those its jobs add, stay within `membersPerOrganization`; its jobs are
+   * admitted in turn, a job that does not fit is refused whole. Counted exactly under the
+   * organization's lock, which every group counting it takes, so concurrent groups decide in
+   * turn. An acceptance turns a pending invitation into a member and leaves the sum as it was.
+   */
+  private async checkSeats(trx: Db, jobs: readonly CreateJob[], fail: (job: CreateJob, error: AppError) => void): Promise<void> {
+    const toCount: Array<{ group: CreateJob[]; first: CreateJob; cap: number }> = [];
+    for (const group of groupBy(jobs, pendingKey).values()) {
+      const first = group[0] as CreateJob;
+      const { membersPerOrganization: cap, membersIncludePending } = first.settings.limits;
+      if (membersIncludePending && cap > 0) toCount.push({ group, first, cap });
+    }
+    if (toCount.length === 0) return;
+    const found = await lockAndCount(
+      trx,
+      this.deps.kind,
+      toCount,
+      ({ first }) => first.organizationId,
+      (sorted) =>
+        q.countSeatsMany(
+          trx,
+          this.deps.kind,
+          sorted.map(({ first, cap }) => ({ tenantId: first.tenantId, organizationId: first.organizationId, cap, now: first.now })),
+        ),
+    );
+    for (const { item, count } of found) {
+      let added = 0;
+      for (const job of item.group) {
+        const adding = live(job).length;
+        if (count + added + adding <= item.cap) {
+          added += adding;
+          continue;
+        }
+        fail(
+          job,
+          new AppError("member_limit_exceeded", {
+            detail: `the organization has reached its limit of ${item.cap} members, counting its pending invitations`,
+            limit: "membersPerOrganization",
+            retryAfter: 3600,
+          }),
+        );
+      }
     }
   }
 

@@ -8,6 +8,8 @@ export const LimitsSchema = Type.Object(
     requestsPerKeyPerMinute: Type.Integer({ minimum: 0 }),
     failedTokenAttemptsPerAddressPerMinute: Type.Integer({ minimum: 0 }),
     sendsPerRecipientPer10Minutes: Type.Integer({ minimum: 0 }),
+    /** Pending invitations count toward `membersPerOrganization` when invitations are created (ADR 0024). */
+    membersIncludePending: Type.Boolean(),
   },
   { additionalProperties: false },
 );
@@ -58,6 +60,7 @@ export function defaultSettings(): TenantSettings {
       requestsPerKeyPerMinute: 0,
       failedTokenAttemptsPerAddressPerMinute: 30,
       sendsPerRecipientPer10Minutes: 10,
+      membersIncludePending: false,
     },
     email: { smtpUrl: null, from: null, captureIsSender: false },
     templates: {},
