@@ -82,9 +82,16 @@ export class ArrayRowPool implements PostgresPool {
     const client = await this.pool.connect();
     // A lent connection the server ends (a restart, a terminated backend) is an `error` event
     // on the client, which the pool listens to only while the client is idle: unheard, it
-    // would end the process. The statement in flight, or the next one, fails with it too.
-    client.on("error", this.onError);
-    return new ArrayRowClient(client, this.builders, this.names, this.onError);
+    // would end the process. The statement in flight, or the next one, fails with it too. Told
+    // once: the driver follows the server's reason with its own when the socket closes.
+    let told = false;
+    const hear = (error: Error) => {
+      if (told) return;
+      told = true;
+      this.onError(error);
+    };
+    client.on("error", hear);
+    return new ArrayRowClient(client, this.builders, this.names, hear);
   }
 
   end(): Promise<void> {

@@ -72,10 +72,10 @@ describe.runIf(TEST_DATABASE_URL)("a PostgreSQL connection closed while idle", (
         [database],
       );
       await admin.end();
-      for (let i = 0; i < 50 && !lines.some((line) => line.includes("an idle database connection was closed")); i++) {
+      for (let i = 0; i < 50 && !lines.some((line) => line.includes("a database connection was closed")); i++) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const closed = lines.filter((line) => line.includes("an idle database connection was closed"));
+      const closed = lines.filter((line) => line.includes("a database connection was closed"));
       expect(closed.length).toBeGreaterThan(0);
       for (const line of closed) {
         const entry = JSON.parse(line) as Record<string, unknown>;
