@@ -4,6 +4,7 @@ import * as openOutboxIndex from "./migrations/0002-open-outbox-index.js";
 import * as serverSecret from "./migrations/0003-server-secret.js";
 import * as mailboxStorage from "./migrations/0004-mailbox-storage.js";
 import * as idempotencyRetention from "./migrations/0005-idempotency-retention.js";
+import * as membershipsNewestFirst from "./migrations/0006-memberships-newest-first.js";
 
 /** Migrations are compiled in, so a built server needs no migration folder at run time. */
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   "0003-server-secret": serverSecret,
   "0004-mailbox-storage": mailboxStorage,
   "0005-idempotency-retention": idempotencyRetention,
+  "0006-memberships-newest-first": membershipsNewestFirst,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

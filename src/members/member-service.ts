@@ -1,6 +1,7 @@
-import { type ExpressionBuilder, type Kysely, sql } from "kysely";
+import { type ExpressionBuilder, type Kysely, type SqlBool, sql } from "kysely";
 import type { Clock } from "../core/clock.js";
 import { AppError } from "../core/errors.js";
+import { type CursorPosition, decodeCursor, encodeCursor, type Page } from "../core/pagination.js";
 import { type InsertSpec, insertRows } from "../db/bulk.js";
 import type { DatabaseKind, Db } from "../db/database.js";
 import type { Database } from "../db/schema.js";
@@ -132,7 +133,23 @@ export class MemberService {
     });
   }
 
-  async list(tenantId: string, organizationId: string, options: { limit?: number; offset?: number } = {}): Promise<Member[]> {
+  /**
+   * A page of the organization's members, newest first, after the keyset `cursor` (the last
+   * member's `created_at` and user id) when one is given.
+   */
+  async page(tenantId: string, organizationId: string, options: { limit: number; cursor?: string }): Promise<Page<Member>> {
+    const after = decodeCursor(options.cursor);
+    const members = await this.list(tenantId, organizationId, { limit: options.limit + 1, after });
+    const page = members.slice(0, options.limit);
+    const last = page.at(-1);
+    return { data: page, nextCursor: members.length > options.limit && last ? encodeCursor(last.createdAt, last.userId) : null };
+  }
+
+  async list(
+    tenantId: string,
+    organizationId: string,
+    options: { limit?: number; offset?: number; after?: CursorPosition } = {},
+  ): Promise<Member[]> {
     await this.requireOrganization(this.db, tenantId, organizationId);
     let query = this.db
       .selectFrom("memberships as m")
@@ -142,6 +159,9 @@ export class MemberService {
       .where("m.organization_id", "=", organizationId)
       .orderBy("m.created_at", "desc")
       .orderBy("m.user_id", "desc");
+    // A row-value comparison, so that both engines read the index range (an `or` scans).
+    const { after } = options;
+    if (after) query = query.where(sql<SqlBool>`(${sql.ref("m.created_at")}, ${sql.ref("m.user_id")}) < (${after.createdAt}, ${after.id})`);
     if (options.limit !== undefined) query = query.limit(options.limit).offset(options.offset ?? 0);
     const rows = await query.execute();
     const roleRows =

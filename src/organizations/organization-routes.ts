@@ -110,9 +110,10 @@ export async function organizationRoutes(app: NativeApp, usher: Usher): Promise<
       schema: {
         tags: ["members"],
         params: IdParams,
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
         response: {
           200: Type.Object({
-            nextCursor: Type.Null(),
+            nextCursor: Nullable(Type.String()),
             data: Type.Array(
               Type.Object({
                 organizationId: Type.String(),
@@ -128,10 +129,11 @@ export async function organizationRoutes(app: NativeApp, usher: Usher): Promise<
         },
       },
     },
-    async (request) => ({
-      data: (await usher.members.list(request.auth.tenantId, request.params.id)).map(membershipView),
-      nextCursor: null,
-    }),
+    async (request) => {
+      const { limit = 50, cursor } = request.query;
+      const page = await usher.members.page(request.auth.tenantId, request.params.id, { limit, cursor });
+      return { ...page, data: page.data.map(membershipView) };
+    },
   );
 
   app.put(

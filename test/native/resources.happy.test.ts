@@ -54,6 +54,37 @@ describe.each(databaseKinds)("native resources (%s)", (kind) => {
     expect((await api.delete(`/v1/users/${user.body.id}`)).status).toBe(204);
   });
 
+  it("pages an organization's members newest first by cursor", async () => {
+    const org = await api.post<{ id: string }>("/v1/organizations", { name: "Paged members" });
+    const added: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const user = await api.post<{ id: string }>("/v1/users", { email: uniqueEmail("paged") });
+      expect((await api.post(`/v1/organizations/${org.body.id}/members`, { userId: user.body.id })).status).toBe(201);
+      added.push(user.body.id);
+    }
+    type MemberPage = { data: Array<{ userId: string; createdAt: string }>; nextCursor: string | null };
+    const seen: MemberPage["data"] = [];
+    let cursor: string | null = null;
+    const sizes: number[] = [];
+    do {
+      const url: string = `/v1/organizations/${org.body.id}/members?limit=2${cursor ? `&cursor=${cursor}` : ""}`;
+      const page: { status: number; body: MemberPage } = await api.get<MemberPage>(url);
+      expect(page.status).toBe(200);
+      sizes.push(page.body.data.length);
+      seen.push(...page.body.data);
+      cursor = page.body.nextCursor;
+    } while (cursor !== null);
+    expect(sizes).toEqual([2, 2, 1]);
+    expect(seen.map((m) => m.userId).sort()).toEqual([...added].sort());
+    // Newest first: by creation time, then by user id, both descending.
+    const order = [...seen].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.userId.localeCompare(a.userId));
+    expect(seen).toEqual(order);
+    expect((await api.get(`/v1/organizations/${org.body.id}/members`)).body).toMatchObject({ nextCursor: null });
+    const bad = await api.get(`/v1/organizations/${org.body.id}/members?cursor=nope`);
+    expect(bad.status).toBe(400);
+    expect((await api.get(`/v1/organizations/${org.body.id}/members?limit=201`)).status).toBe(400);
+  });
+
   it("answers every list as {data, nextCursor}, paging users and the mailbox by cursor", async () => {
     const emails = [uniqueEmail("pager"), uniqueEmail("pager"), uniqueEmail("pager")];
     for (const email of emails) expect((await api.post("/v1/users", { email })).status).toBe(201);
