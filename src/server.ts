@@ -18,25 +18,36 @@ export interface RunningServer {
  */
 export async function startServer(config: Config): Promise<RunningServer> {
   const usher = await createUsher(config);
-  const boot = await usher.tenants.bootstrap(SYSTEM_ACTOR, config.bootstrapKey);
-  if (boot?.printedKey) {
-    // Printed once, on purpose, to the terminal and not to the log stream.
-    process.stdout.write(
-      `\nUsher created the default tenant ${boot.tenant.id}.\nAdmin API key (shown once, keep it safe):\n\n  ${boot.printedKey}\n\n`,
-    );
+  let app: FastifyInstance | undefined;
+  let url: string;
+  try {
+    const boot = await usher.tenants.bootstrap(SYSTEM_ACTOR, config.bootstrapKey);
+    if (boot?.printedKey) {
+      // Printed once, on purpose, to the terminal and not to the log stream.
+      process.stdout.write(
+        `\nUsher created the default tenant ${boot.tenant.id}.\nAdmin API key (shown once, keep it safe):\n\n  ${boot.printedKey}\n\n`,
+      );
+    }
+    app = await buildApp(usher);
+    url = await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    // A port already taken, say: the database, its listener and the threads are let go, so
+    // that the process ends with the error instead of living on without serving.
+    await app?.close().catch(() => undefined);
+    await usher.close().catch(() => undefined);
+    throw error;
   }
-  const app = await buildApp(usher);
-  const url = await app.listen({ port: config.port, host: config.host });
+  const server = app;
   usher.worker.start();
   usher.log.info({ url, database: usher.database.kind }, "usher is listening");
   let stopping: Promise<void> | undefined;
   return {
-    app,
+    app: server,
     usher,
     url,
     stop() {
       stopping ??= (async () => {
-        await app.close();
+        await server.close();
         await usher.close();
       })();
       return stopping;

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -70,6 +71,36 @@ describe("the usher command", () => {
     const again = await fetch(`${second.url}/v1/organizations`, { headers: { authorization: `Bearer ${key}` } });
     expect(again.status).toBe(200);
     expect(await stop(second.child)).toBe(0);
+  });
+
+  it("ends with the reason and code 1 when its port is taken, instead of living on without serving", async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const child = spawn(process.execPath, [...CLI, "serve"], {
+        env: { ...process.env, LOG_LEVEL: "silent", USHER_DATA_DIR: dataDir(), PORT: String(port), HOST: "127.0.0.1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let err = "";
+      child.stderr?.on("data", (d) => {
+        err += String(d);
+      });
+      const code = await new Promise<number | null>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          child.kill("SIGKILL");
+          reject(new Error(`the server did not end: ${err}`));
+        }, 20_000);
+        child.once("exit", (exitCode) => {
+          clearTimeout(timer);
+          resolve(exitCode);
+        });
+      });
+      expect(code).toBe(1);
+      expect(err).toMatch(/EADDRINUSE/);
+    } finally {
+      taken.close();
+    }
   });
 
   it("creates exactly USHER_BOOTSTRAP_KEY and prints nothing secret", async () => {
