@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -61,6 +62,23 @@ function startFlags(): string[] {
   return words.slice(words.indexOf("node") + 1, words.indexOf("dist/cli.js")).filter((word) => word.startsWith("--"));
 }
 
+/**
+ * A port nothing listens on, below Linux's ephemeral range (32768 and up) where the load
+ * generator's own connections live. Tried by listening on it: services of the machine sit in
+ * that range too (RabbitMQ's 25672, say), and a server that cannot listen ends.
+ */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer();
+      probe.once("error", () => resolve(false));
+      probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
 /** Starts the built server (`dist/cli.js serve`, as `npm start` does) as its own process on a free port. */
 export async function startBenchServer(options: StartOptions = {}): Promise<BenchServer> {
   for (let attempt = 1; ; attempt++) {
@@ -76,8 +94,7 @@ export async function startBenchServer(options: StartOptions = {}): Promise<Benc
 async function startOnce(options: StartOptions): Promise<BenchServer> {
   const { databaseUrl, smtpUrl, redisUrl } = options;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "usher-bench-"));
-  // Below Linux's ephemeral range (32768 and up), where the load generator's own connections live.
-  const port = 20_000 + Math.floor(Math.random() * 12_000);
+  const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
     [...startFlags(), ...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "dist/cli.js", "serve"],
@@ -113,7 +130,8 @@ async function startOnce(options: StartOptions): Promise<BenchServer> {
       throw new Error("the server did not become ready");
     }
     try {
-      if ((await fetch(`${url}/readyz`)).ok) break;
+      // Bounded: a port taken since it was picked may belong to a service that never answers.
+      if ((await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) })).ok) break;
     } catch {
       // not listening yet
     }
