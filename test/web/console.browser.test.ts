@@ -206,11 +206,17 @@ describe.runIf(RUN_BROWSER_TESTS)("admin console in Chromium", () => {
     await heading("Settings");
     await page.getByLabel("Brand name").fill("Initrode");
     await page.getByLabel("Default lifetime (days)").fill("3");
+    await page.getByLabel("Count pending invitations toward the member limit when inviting").check();
     await page.getByRole("button", { name: "Save settings" }).click();
     await page.getByText("Settings saved.").waitFor();
-    const settings = (await api.get<{ brandName: string; invitationLifetime: { defaultSeconds: number } }>("/v1/settings")).body;
+    const settings = (
+      await api.get<{ brandName: string; invitationLifetime: { defaultSeconds: number }; limits: { membersIncludePending: boolean } }>(
+        "/v1/settings",
+      )
+    ).body;
     expect(settings.brandName).toBe("Initrode");
     expect(settings.invitationLifetime.defaultSeconds).toBe(3 * 86_400);
+    expect(settings.limits.membersIncludePending).toBe(true);
 
     const max = page.getByLabel("Longest lifetime allowed (days)");
     await max.fill("0");

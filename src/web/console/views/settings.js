@@ -37,6 +37,7 @@ export async function renderSettings(view, session) {
     LOCALES.map(([code, label]) => h("option", { value: code, selected: code === settings.locale }, label)),
   );
   const capture = h("input", { type: "checkbox", name: "captureIsSender", checked: settings.email.captureIsSender });
+  const seats = h("input", { type: "checkbox", name: "membersIncludePending", checked: settings.limits.membersIncludePending });
   const smtpInitial = settings.email.smtpUrl ?? "";
 
   const invitations = h(
@@ -85,6 +86,7 @@ export async function renderSettings(view, session) {
         input(key, { type: "number", min: "0", step: "1", inputmode: "numeric", value: String(settings.limits[key]) }),
       ),
     ),
+    h("label", { class: "check wide" }, seats, "Count pending invitations toward the member limit when inviting"),
   );
   const email = h(
     "fieldset",
@@ -124,7 +126,7 @@ export async function renderSettings(view, session) {
           acceptUrl: text("acceptUrl"),
           locale: localeSelect.value,
           brandName: text("brandName"),
-          limits: Object.fromEntries(LIMITS.map(([key]) => [key, number(key)])),
+          limits: { ...Object.fromEntries(LIMITS.map(([key]) => [key, number(key)])), membersIncludePending: seats.checked },
           email: {
             from: text("from"),
             captureIsSender: capture.checked,
