@@ -18,6 +18,8 @@ const LEASE_MS = 10_000;
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** How often a process deletes the keys past their retention, at most. */
 const PRUNE_EVERY_MS = 60_000;
+/** Keys deleted in one round. */
+const PRUNE_AT_MOST = 1_000;
 
 /**
  * `Idempotency-Key` for creates: the first answer to a key is stored and returned again for
@@ -95,13 +97,27 @@ export class IdempotencyService {
     return inserted ? now : undefined;
   }
 
-  /** Deletes the keys past their retention, in this tenant and every other. */
+  /**
+   * Deletes keys past their retention, in this tenant and every other: at most a thousand at a
+   * time, so that a request never waits on a long delete (after an upgrade, say); the next
+   * rounds take the rest. A delete that fails is tried again at the next round, and the
+   * request goes on.
+   */
   private async prune(now: number): Promise<void> {
     this.prunedAt = now;
-    await this.db
-      .deleteFrom("idempotency_keys")
+    const old = this.db
+      .selectFrom("idempotency_keys")
+      .select(["tenant_id", "key"])
       .where("created_at", "<", now - IDEMPOTENCY_RETENTION_MS)
-      .execute();
+      .limit(PRUNE_AT_MOST);
+    try {
+      await this.db
+        .deleteFrom("idempotency_keys")
+        .where((eb) => eb(eb.refTuple("tenant_id", "key"), "in", old.$asTuple("tenant_id", "key")))
+        .execute();
+    } catch {
+      this.prunedAt = Number.NEGATIVE_INFINITY;
+    }
   }
 
   /** A reservation older than the lease becomes this request's, unless another took it first. */

@@ -68,4 +68,33 @@ describe.each(databaseKinds)("idempotency answers at rest (%s)", (kind) => {
     expect(late.status).toBe(409);
     expect(late.body).toMatchObject({ code: "duplicate_pending_invitation" });
   });
+
+  it("deletes old keys a thousand at a time, so that no request waits on a long delete", async () => {
+    const tenantId = ctx.tenantId;
+    const day = clock.now() - IDEMPOTENCY_RETENTION_MS - 60_000;
+    const rows = Array.from({ length: 1_500 }, (_, i) => ({
+      tenant_id: tenantId,
+      key: `invitations:bulk-${i}`,
+      request_hash: "h",
+      status_code: 201,
+      body: "v1.x.y.z",
+      created_at: day,
+    }));
+    for (let at = 0; at < rows.length; at += 250)
+      await ctx.usher.db
+        .insertInto("idempotency_keys")
+        .values(rows.slice(at, at + 250))
+        .execute();
+    const bulk = async () => (await stored()).filter((r) => r.key.startsWith("bulk-")).length;
+    clock.advance(120_000);
+    expect(
+      (await api.post("/v1/invitations", { organizationId, email: "prune1@example.com" }, { "idempotency-key": "prune-1" })).status,
+    ).toBe(201);
+    expect(await bulk()).toBe(500);
+    clock.advance(120_000);
+    expect(
+      (await api.post("/v1/invitations", { organizationId, email: "prune2@example.com" }, { "idempotency-key": "prune-2" })).status,
+    ).toBe(201);
+    expect(await bulk()).toBe(0);
+  });
 });
