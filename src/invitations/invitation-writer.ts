@@ -206,18 +206,7 @@ export class InvitationWriter {
       else this.decidePending(key, group, cap, { base: known }, fail, holds);
     }
     if (toCount.length === 0) return;
-    const found = await lockAndCount(
-      trx,
-      this.deps.kind,
-      toCount,
-      ({ first }) => first.organizationId,
-      (sorted) =>
-        q.countPendingMany(
-          trx,
-          this.deps.kind,
-          sorted.map(({ first, cap }) => ({ tenantId: first.tenantId, organizationId: first.organizationId, cap, now: first.now })),
-        ),
-    );
+    const found = await this.countLocked(trx, toCount, q.countPendingMany);
     for (const { item, count } of found) {
       this.decidePending(item.key, item.group, item.cap, counts.counted(item.key, count, item.first.now), fail, holds);
     }
@@ -239,18 +228,7 @@ export class InvitationWriter {
       if (membersIncludePending && cap > 0) toCount.push({ group, first, cap });
     }
     if (toCount.length === 0) return;
-    const found = await lockAndCount(
-      trx,
-      this.deps.kind,
-      toCount,
-      ({ first }) => first.organizationId,
-      (sorted) =>
-        q.countSeatsMany(
-          trx,
-          this.deps.kind,
-          sorted.map(({ first, cap }) => ({ tenantId: first.tenantId, organizationId: first.organizationId, cap, now: first.now })),
-        ),
-    );
+    const found = await this.countLocked(trx, toCount, q.countSeatsMany);
     for (const { item, count } of found) {
       let added = 0;
       for (const job of item.group) {
@@ -269,6 +247,25 @@ export class InvitationWriter {
         );
       }
     }
+  }
+
+  /**
+   * The organizations of `items` locked and each counted by `count`, up to its cap, in one
+   * statement for all (ADR 0017).
+   */
+  private countLocked<T extends { first: CreateJob; cap: number }>(trx: Db, items: readonly T[], count: typeof q.countPendingMany) {
+    return lockAndCount(
+      trx,
+      this.deps.kind,
+      items,
+      ({ first }) => first.organizationId,
+      (sorted) =>
+        count(
+          trx,
+          this.deps.kind,
+          sorted.map(({ first, cap }) => ({ tenantId: first.tenantId, organizationId: first.organizationId, cap, now: first.now })),
+        ),
+    );
   }
 
   /** Admits an organization's jobs in turn up to its cap and holds what they add. */
