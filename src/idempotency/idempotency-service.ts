@@ -120,6 +120,14 @@ export class IdempotencyService {
     }
   }
 
+  /**
+   * A stored answer's JSON. One in plain JSON was written by a process of an earlier version
+   * still running beside this one (a rolling upgrade): it is read as it is.
+   */
+  private open(body: string): string {
+    return body.startsWith("v1.") ? this.box.decrypt(body) : body;
+  }
+
   /** A reservation older than the lease becomes this request's, unless another took it first. */
   private async takeOver(tenantId: string, key: string, reservedAt: number): Promise<number | undefined> {
     const now = this.clock.now();
@@ -145,7 +153,7 @@ export class IdempotencyService {
     }
     return {
       statusCode: row.status_code,
-      body: row.status_code === IN_PROGRESS ? undefined : JSON.parse(this.box.decrypt(row.body)),
+      body: row.status_code === IN_PROGRESS ? undefined : JSON.parse(this.open(row.body)),
       reservedAt: row.created_at,
     };
   }

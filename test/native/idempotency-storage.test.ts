@@ -48,6 +48,19 @@ describe.each(databaseKinds)("idempotency answers at rest (%s)", (kind) => {
     expect(again.body).toEqual(first.body);
   });
 
+  it("reads an answer stored in plain JSON by a process of an earlier version", async () => {
+    const body = { organizationId, email: "rolling@example.com" };
+    const first = await api.post<Inv>("/v1/invitations", body, { "idempotency-key": "rolling-1" });
+    await ctx.usher.db
+      .updateTable("idempotency_keys")
+      .set({ body: JSON.stringify(first.body) })
+      .where("key", "like", "%:rolling-1")
+      .execute();
+    const again = await api.post<Inv>("/v1/invitations", body, { "idempotency-key": "rolling-1" });
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+  });
+
   it("forgets a key a day after it was used: its row is deleted and the key no longer replays", async () => {
     const body = { organizationId, email: "old@example.com" };
     const first = await api.post<Inv>("/v1/invitations", body, { "idempotency-key": "old-1" });
