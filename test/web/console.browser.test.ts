@@ -71,7 +71,7 @@ describe.runIf(RUN_BROWSER_TESTS)("admin console in Chromium", () => {
     await heading("Organizations");
     await page.getByLabel("Name").fill("Initech");
     await page.getByRole("button", { name: "Create organization" }).click();
-    await page.getByRole("status").getByText("Created Initech.").waitFor();
+    await page.locator("#main").getByRole("status").getByText("Created Initech.").waitFor();
     await page.getByRole("cell", { name: "Initech", exact: true }).waitFor();
     const orgs = (await api.get<{ data: Array<{ id: string; name: string }> }>("/v1/organizations")).body.data;
     orgId = orgs.find((o) => o.name === "Initech")?.id ?? "";
@@ -85,7 +85,7 @@ describe.runIf(RUN_BROWSER_TESTS)("admin console in Chromium", () => {
     await page.getByLabel("Email addresses").fill("one@example.com");
     await page.getByLabel("Editor").check();
     await page.getByRole("button", { name: "Send invitations" }).click();
-    await page.getByRole("status").getByText("1 invited.").waitFor();
+    await page.locator("#main").getByRole("status").getByText("1 invited.").waitFor();
     const [one] = await invitationsOf("email=one@example.com");
     expect(one).toMatchObject({ status: "pending", roleIds: [seed.roles.Editor] });
     await expect(page.getByLabel("Email addresses").inputValue()).resolves.toBe("");
@@ -95,7 +95,7 @@ describe.runIf(RUN_BROWSER_TESTS)("admin console in Chromium", () => {
     await page.getByLabel("Organization").selectOption({ label: "Initech" });
     await page.getByLabel("Email addresses").fill("two@example.com\nthree@example.com, one@example.com;\n  not-an-email ");
     await page.getByRole("button", { name: "Send invitations" }).click();
-    await page.getByRole("status").getByText("2 invited, 2 not invited.").waitFor();
+    await page.locator("#main").getByRole("status").getByText("2 invited, 2 not invited.").waitFor();
     const rows = await page.getByRole("region", { name: "Invitation results" }).getByRole("row").allInnerTexts();
     expect(rows.slice(1).map((r) => r.replace(/\s+/g, " ").trim())).toEqual([
       "two@example.com Invited",
