@@ -131,6 +131,7 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
     outbox,
     captured,
     limits,
+    members,
     publicUrl: config.publicUrl,
     listThreads,
   });

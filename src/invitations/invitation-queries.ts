@@ -129,42 +129,6 @@ export async function countPendingMany(db: Q, kind: DatabaseKind, counts: readon
   return rows.rows.map((row) => Number(row.n));
 }
 
-/**
- * An organization's members and pending, unexpired invitations, each counted up to `cap`: the
- * seats the member limit sees when it counts pending invitations (ADR 0024). In the counts'
- * order; on PostgreSQL one statement for any number, on SQLite one each.
- */
-export async function countSeatsMany(db: Q, kind: DatabaseKind, counts: readonly PendingCount[]): Promise<number[]> {
-  if (kind !== "postgres") {
-    const found: number[] = [];
-    for (const c of counts) {
-      const row = await sql<{ n: number }>`
-        select (select count(*) from (select 1 from "memberships"
-            where "tenant_id" = ${c.tenantId} and "organization_id" = ${c.organizationId} limit ${c.cap}))
-          + (select count(*) from (select 1 from "invitations"
-            where "tenant_id" = ${c.tenantId} and "organization_id" = ${c.organizationId}
-              and "status" = 'pending' and "expires_at" > ${c.now} limit ${c.cap})) as "n"`.execute(db);
-      found.push(Number(row.rows[0]?.n ?? 0));
-    }
-    return found;
-  }
-  const rows = await sql<{ n: number }>`
-    select ((select count(*) from (
-        select 1 from "memberships" as "m"
-        where "m"."tenant_id" = "k"."tenant_id" and "m"."organization_id" = "k"."organization_id"
-        limit "k"."cap") as "a")
-      + (select count(*) from (
-        select 1 from "invitations" as "i"
-        where "i"."tenant_id" = "k"."tenant_id" and "i"."organization_id" = "k"."organization_id"
-          and "i"."status" = 'pending' and "i"."expires_at" > "k"."now"
-        limit "k"."cap") as "p"))::int as "n"
-    from unnest(${counts.map((c) => c.tenantId)}::text[], ${counts.map((c) => c.organizationId)}::text[],
-      ${counts.map((c) => c.now)}::bigint[], ${counts.map((c) => c.cap)}::int[]) with ordinality
-      as "k"("tenant_id", "organization_id", "now", "cap", "at")
-    order by "k"."at"`.execute(db);
-  return rows.rows.map((row) => Number(row.n));
-}
-
 const INVITATION_COLUMNS = [
   "id",
   "tenant_id",

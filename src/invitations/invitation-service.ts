@@ -13,6 +13,7 @@ import type { CapturedMail } from "../email/captured-mail.js";
 import type { Outbox } from "../email/outbox.js";
 import type { Actor, EventService } from "../events/event-service.js";
 import type { LimitGuard } from "../limits/limit-guard.js";
+import type { MemberService } from "../members/member-service.js";
 import type { TenantSettings } from "../settings/settings.js";
 import type { SettingsService } from "../settings/settings-service.js";
 import { isHttpUrl, isLocale } from "../settings/settings-service.js";
@@ -53,6 +54,8 @@ export interface InvitationServiceDeps {
   outbox: Outbox;
   captured: CapturedMail;
   limits: LimitGuard;
+  /** Counts an organization's members, for the member limit that counts pending invitations. */
+  members: Pick<MemberService, "countUpToMany">;
   publicUrl: string;
   /** SQLite's list threads (ADR 0014); without them list pages are written on the event loop. */
   listThreads?: ListThreads;
@@ -81,6 +84,7 @@ export class InvitationService {
       outbox: deps.outbox,
       captured: deps.captured,
       limits: deps.limits,
+      members: deps.members,
       pendingCounts: new CappedCounts(),
       viewContext: (settings, now) => this.viewContext(settings, now),
     });

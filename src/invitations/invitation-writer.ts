@@ -11,6 +11,7 @@ import type { CapturedMail, CaptureItem, MailNames } from "../email/captured-mai
 import type { Outbox, QueuedInvitationEmail } from "../email/outbox.js";
 import type { EventService, NewEvent } from "../events/event-service.js";
 import type { LimitGuard } from "../limits/limit-guard.js";
+import type { MemberService } from "../members/member-service.js";
 import { lockAndCount } from "../organizations/organization-queries.js";
 import type { TenantSettings } from "../settings/settings.js";
 import { type CreateItemResult, type CreateJob, failureOf } from "./create-job.js";
@@ -25,6 +26,7 @@ export interface InvitationWriterDeps {
   outbox: Outbox;
   captured: CapturedMail;
   limits: LimitGuard;
+  members: Pick<MemberService, "countUpToMany">;
   pendingCounts: CappedCounts;
   viewContext: (settings: TenantSettings, now: number) => ViewContext;
 }
@@ -228,7 +230,12 @@ export class InvitationWriter {
       if (membersIncludePending && cap > 0) toCount.push({ group, first, cap });
     }
     if (toCount.length === 0) return;
-    const found = await this.countLocked(trx, toCount, q.countSeatsMany);
+    // Members and pending invitations, each counted up to the cap, under the same lock.
+    const found = await this.countLocked(trx, toCount, async (db, kind, counts) => {
+      const members = await this.deps.members.countUpToMany(db, counts);
+      const pending = await q.countPendingMany(db, kind, counts);
+      return members.map((n, at) => n + (pending[at] ?? 0));
+    });
     for (const { item, count } of found) {
       let added = 0;
       for (const job of item.group) {
