@@ -67,16 +67,19 @@ describe.runIf(TEST_DATABASE_URL)("a PostgreSQL connection closed while idle", (
       const database = new URL(ctx.config.databaseUrl ?? "").pathname.slice(1);
       const admin = new pg.Client({ connectionString: ctx.config.databaseUrl });
       await admin.connect();
-      await admin.query(
+      const terminated = await admin.query(
         "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid() and application_name = ''",
         [database],
       );
       await admin.end();
-      for (let i = 0; i < 50 && !lines.some((line) => line.includes("a database connection was closed")); i++) {
+      // Each backend ends on its own time after the signal: wait until every one has been noticed.
+      const closedLines = () => lines.filter((line) => line.includes("a database connection was closed"));
+      for (let i = 0; i < 100 && closedLines().length < (terminated.rowCount ?? 0); i++) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const closed = lines.filter((line) => line.includes("a database connection was closed"));
-      expect(closed.length).toBeGreaterThan(0);
+      const closed = closedLines();
+      expect(terminated.rowCount).toBeGreaterThan(0);
+      expect(closed.length).toBe(terminated.rowCount);
       for (const line of closed) {
         const entry = JSON.parse(line) as Record<string, unknown>;
         expect(entry.reason).toMatch(/terminating connection/);
