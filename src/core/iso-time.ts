@@ -1,15 +1,14 @@
-const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0"));
-const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
 /** 9999-12-31T23:59:59.999Z plus one millisecond. */
 const YEAR_10000 = 253_402_300_800_000;
+const ZERO = 0x30;
 
 /**
- * `new Date(ms).toISOString()` without making a Date: a page of invitations formats several
- * hundred timestamps, and this costs a fraction of the built-in. Outside years 1970–9999 (or for
- * a non-integer) it falls back to the built-in, whose format it matches.
+ * Writes `ms` as `Date#toISOString` does (`2026-12-06T20:12:51.790Z`, 24 bytes of ASCII) at
+ * `at` without making a Date, and answers where it ended; -1, writing nothing, outside years
+ * 1970–9999 or for a non-integer, which the caller formats with the built-in.
  */
-export function isoTime(ms: number): string {
-  if (!Number.isInteger(ms) || ms < 0 || ms >= YEAR_10000) return new Date(ms).toISOString();
+export function writeIsoTime(target: Uint8Array, at: number, ms: number): number {
+  if (!Number.isInteger(ms) || ms < 0 || ms >= YEAR_10000) return -1;
   const days = Math.floor(ms / 86_400_000);
   let rest = ms - days * 86_400_000;
   const hour = Math.floor(rest / 3_600_000);
@@ -30,5 +29,43 @@ export function isoTime(ms: number): string {
   const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
   const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
   const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  return `${year}-${PAD2[month]}-${PAD2[day]}T${PAD2[hour]}:${PAD2[minute]}:${PAD2[second]}.${PAD3[milli]}Z`;
+  const century = Math.floor(year / 100);
+  pair(target, at, century);
+  pair(target, at + 2, year - century * 100);
+  target[at + 4] = 0x2d; // -
+  pair(target, at + 5, month);
+  target[at + 7] = 0x2d;
+  pair(target, at + 8, day);
+  target[at + 10] = 0x54; // T
+  pair(target, at + 11, hour);
+  target[at + 13] = 0x3a; // :
+  pair(target, at + 14, minute);
+  target[at + 16] = 0x3a;
+  pair(target, at + 17, second);
+  target[at + 19] = 0x2e; // .
+  const hundreds = Math.floor(milli / 100);
+  target[at + 20] = ZERO + hundreds;
+  pair(target, at + 21, milli - hundreds * 100);
+  target[at + 23] = 0x5a; // Z
+  return at + 24;
+}
+
+/** The two ASCII digits of 0–99, for each of them in turn. */
+const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => ZERO + (i % 2 === 0 ? Math.floor(i / 20) : (i >> 1) % 10));
+
+/** `value` (0–99) as two decimal digits. */
+function pair(target: Uint8Array, at: number, value: number): void {
+  target[at] = PAIRS[2 * value] as number;
+  target[at + 1] = PAIRS[2 * value + 1] as number;
+}
+
+const scratch = Buffer.alloc(24);
+
+/**
+ * `new Date(ms).toISOString()` without making a Date, as one string: a page of invitations
+ * formats several hundred timestamps. Outside years 1970–9999 (or for a non-integer) it falls
+ * back to the built-in, whose format it matches.
+ */
+export function isoTime(ms: number): string {
+  return writeIsoTime(scratch, 0, ms) < 0 ? new Date(ms).toISOString() : scratch.toString("latin1", 0, 24);
 }

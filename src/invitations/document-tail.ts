@@ -1,5 +1,5 @@
-import { isoTime } from "../core/iso-time.js";
 import type { InvitationStatus } from "../db/schema.js";
+import { ascii, type PageBytes } from "./page-bytes.js";
 
 /** A list row: the database's part of its document and the columns Node reads. */
 export type DocumentRow = { document: string } & Partial<Record<string, unknown>>;
@@ -17,22 +17,69 @@ export interface DocumentExtras {
  */
 export type TailFields = ReadonlyArray<readonly [key: string, what: string]>;
 
-export class DocumentTail {
-  constructor(readonly fields: TailFields) {}
+interface Step {
+  what: string;
+  /** `,"key":` */
+  key: Uint8Array;
+  /** `,"key":null` */
+  empty: Uint8Array;
+}
 
-  /** The whole document: the database's object with Node's fields added at its end. */
-  finish(row: DocumentRow, extras: DocumentExtras): string {
-    let tail = "";
-    for (const [key, what] of this.fields) {
-      if (what === "status") tail += `,${key}:"${extras.status}"`;
-      else if (what === "acceptUrl") tail += `,${key}:${extras.acceptUrl === null ? "null" : JSON.stringify(extras.acceptUrl)}`;
-      else {
-        const ms = row[what];
-        tail += typeof ms === "number" ? `,${key}:"${isoTime(ms)}"` : `,${key}:null`;
-      }
-    }
+/** Printable ASCII but `"` and `\`, which JSON writes as it is between quotes: a link always is. */
+const JSON_SAFE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const QUOTE = 0x22;
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
+const STATUS = new Map<string, Uint8Array>(
+  ["pending", "accepted", "declined", "revoked", "expired"].map((status) => [status, ascii(`"${status}"`)]),
+);
+
+export class DocumentTail {
+  private readonly steps: Step[];
+
+  constructor(readonly fields: TailFields) {
+    this.steps = fields.map(([key, what]) => ({ what, key: ascii(`,${key}:`), empty: ascii(`,${key}:null`) }));
+  }
+
+  /** Writes the whole document: the database's object with Node's fields added at its end. */
+  write(out: PageBytes, row: DocumentRow, extras: DocumentExtras): void {
     const { document } = row;
     // An object with no field from the database is `{}`: no comma after its brace.
-    return document.length === 2 ? `{${tail.slice(1)}}` : `${document.slice(0, -1)}${tail}}`;
+    let skip = 0;
+    if (document.length === 2) {
+      out.byte(OPEN);
+      skip = 1;
+    } else {
+      out.text(document);
+      out.drop(1);
+    }
+    for (const step of this.steps) {
+      const { what } = step;
+      if (what === "status") {
+        out.bytes(step.key, skip);
+        const status = STATUS.get(extras.status);
+        if (status) out.bytes(status);
+        else out.text(JSON.stringify(extras.status));
+      } else if (what === "acceptUrl") {
+        if (extras.acceptUrl === null) out.bytes(step.empty, skip);
+        else {
+          out.bytes(step.key, skip);
+          const url = extras.acceptUrl;
+          if (JSON_SAFE.test(url)) {
+            out.byte(QUOTE);
+            out.text(url);
+            out.byte(QUOTE);
+          } else out.text(JSON.stringify(url));
+        }
+      } else {
+        const ms = row[what];
+        if (typeof ms === "number") {
+          out.bytes(step.key, skip);
+          out.time(ms);
+        } else out.bytes(step.empty, skip);
+      }
+      skip = 0;
+    }
+    out.byte(CLOSE);
   }
 }

@@ -33,6 +33,7 @@ import { InvitationWriter, type PendingHold } from "./invitation-writer.js";
 import { type ListPageView, writeListPage } from "./list-page.js";
 import { ListStatements, type ListValues } from "./list-statements.js";
 import type { ListThreads } from "./list-threads.js";
+import { PageBytes, PageMemories } from "./page-bytes.js";
 
 export type { CreateInvitationsInput, CreateItemResult, CreateOptions } from "./create-job.js";
 
@@ -74,6 +75,8 @@ export class InvitationService {
   private readonly groups: GroupCommit<CreateJob>;
   /** A list page's statements, compiled once per shape for each layout (ADR 0019). */
   private readonly statementsByLayout = new Map<InvitationDocument, ListStatements>();
+  /** Memory for the list pages written on the event loop, used again once sent. */
+  private readonly pageMemories = new PageMemories();
 
   constructor(private readonly deps: InvitationServiceDeps) {
     this.writer = new InvitationWriter({
@@ -265,7 +268,7 @@ export class InvitationService {
    * A list page in `layout` as its whole JSON body, most of each entry written by the database
    * (ADR 0011); on SQLite by a list thread when there are any (ADR 0014).
    */
-  async listPage(tenantId: string, options: ListOptions, layout: InvitationDocument): Promise<string | Buffer> {
+  async listPage(tenantId: string, options: ListOptions, layout: InvitationDocument): Promise<Buffer> {
     const now = this.deps.clock.now();
     const settings = await this.deps.settings.get(tenantId);
     const { db, box, listThreads } = this.deps;
@@ -291,7 +294,9 @@ export class InvitationService {
         count && db.executeQuery<{ n: number | string }>(CompiledQuery.raw(count.sql, [...count.parameters])),
       ]);
       const n = counted?.rows[0]?.n;
-      return writeListPage(found.rows, n === undefined ? undefined : Number(n), layout.tail, box, view);
+      const out = new PageBytes(this.pageMemories.take());
+      writeListPage(out, found.rows, n === undefined ? undefined : Number(n), layout.tail, box, view);
+      return out.written;
     };
     if (!listThreads?.serves(layout)) return here();
     return listThreads.render({ rows, count, view }, here);
@@ -310,8 +315,8 @@ export class InvitationService {
    * Told that a list page has been handed to the socket: a page written by a list thread gives
    * its memory back to that thread (ADR 0014). The body is empty after.
    */
-  pageSent(body: string | Buffer): void {
-    if (typeof body !== "string") this.deps.listThreads?.reuse(body);
+  pageSent(body: Buffer): void {
+    if (!this.deps.listThreads?.reuse(body)) this.pageMemories.give(body);
   }
 
   /** One page of the filtered invitations: one row more than the page tells whether another follows. */

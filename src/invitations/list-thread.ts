@@ -6,6 +6,7 @@ import { DocumentTail } from "./document-tail.js";
 import type { InvitationDocumentRow } from "./invitation-queries.js";
 import { writeListPage } from "./list-page.js";
 import type { ListThreadData, ListThreadMessage, ListThreadReply } from "./list-threads.js";
+import { PAGE_MEMORY, PageBytes } from "./page-bytes.js";
 
 /**
  * A list thread (ADR 0014): runs a list page's compiled statements on its own read-only
@@ -23,14 +24,9 @@ const document = new DocumentTail(tail);
 /** Pages' memory given back by the event loop (`ListThreads.reuse`), for the next pages. */
 const spare: ArrayBuffer[] = [];
 const SPARE_AT_MOST = 64;
-/** Room for a page of 50 and some, so that one buffer serves most pages. */
-const PAGE_MEMORY = 64 * 1024;
-
-/** Memory for a body of `length` bytes: a spare buffer if one is large enough. */
-function memoryFor(length: number): ArrayBuffer {
-  const memory = spare.pop();
-  // One too small is dropped: the buffers grow to the largest pages served.
-  return memory !== undefined && memory.byteLength >= length ? memory : new ArrayBuffer(Math.max(length, PAGE_MEMORY));
+/** Memory for the next page: a spare one, or new. */
+function memory(): Buffer {
+  return Buffer.from(spare.pop() ?? new ArrayBuffer(PAGE_MEMORY));
 }
 
 parentPort?.on("message", (message: ListThreadMessage) => {
@@ -42,12 +38,11 @@ parentPort?.on("message", (message: ListThreadMessage) => {
   try {
     const rows = statements.prepare(job.rows.sql).all(job.rows.parameters) as InvitationDocumentRow[];
     const counted = job.count ? (statements.prepare(job.count.sql).all(job.count.parameters)[0] as { n: number }) : undefined;
-    const page = writeListPage(rows, counted === undefined ? undefined : Number(counted.n), document, box, job.view);
-    // Memory of its own (never Buffer's shared pool), handed over rather than copied.
-    const length = Buffer.byteLength(page);
-    const memory = memoryFor(length);
-    Buffer.from(memory, 0, length).write(page);
-    parentPort?.postMessage({ id, body: memory, length } satisfies ListThreadReply, [memory]);
+    const out = new PageBytes(memory());
+    writeListPage(out, rows, counted === undefined ? undefined : Number(counted.n), document, box, job.view);
+    // Memory of its own (never Buffer's shared pool), handed over rather than copied; a page
+    // that outgrew its memory hands over the larger one, which then serves the next pages.
+    parentPort?.postMessage({ id, body: out.buffer, length: out.size } satisfies ListThreadReply, [out.buffer]);
   } catch (error) {
     // The text stays in the server's log; the caller is answered as for any server error.
     const failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -54,10 +54,10 @@ function threadSource(): { script: string | URL; eval: boolean } {
 }
 
 interface Waiting {
-  resolve: (body: string | Buffer) => void;
+  resolve: (body: Buffer) => void;
   reject: (error: unknown) => void;
   /** Writes the page on the event loop instead, should the thread end before it answers. */
-  fallback: () => Promise<string>;
+  fallback: () => Promise<Buffer>;
 }
 
 interface Thread {
@@ -115,14 +115,14 @@ export class ListThreads {
     return layout === this.options.layout && !this.stopped;
   }
 
-  render(job: ListPageJob, fallback: () => Promise<string>): Promise<string | Buffer> {
+  render(job: ListPageJob, fallback: () => Promise<Buffer>): Promise<Buffer> {
     this.start();
     let thread = this.threads[0];
     for (const other of this.threads) if (thread && other.waiting.size < thread.waiting.size) thread = other;
     if (!thread || this.stopped) return this.fallBack(fallback);
     const id = ++this.nextId;
     const waiting = thread.waiting;
-    return new Promise<string | Buffer>((resolve, reject) => {
+    return new Promise<Buffer>((resolve, reject) => {
       waiting.set(id, { resolve, reject, fallback });
       thread.worker.postMessage({ id, job } satisfies ListThreadMessage);
     });
@@ -133,14 +133,17 @@ export class ListThreads {
    * is tens of KB, and allocating and freeing that memory at every page held it in the
    * allocator (about 20 MB of resident memory) until the collector had swept its buffers.
    * Call it only once the body has been handed to the socket: the buffer is empty after.
+   * Answers whether the page was a thread's.
    */
-  reuse(body: Buffer): void {
+  reuse(body: Buffer): boolean {
     const memory = body.buffer as ArrayBuffer;
     const thread = this.lent.get(memory);
-    if (!thread || this.stopped) return;
+    if (!thread) return false;
     this.lent.delete(memory);
+    if (this.stopped) return true;
     this.stats.reused += 1;
     thread.worker.postMessage({ reuse: memory } satisfies ListThreadMessage, [memory]);
+    return true;
   }
 
   /** Ends the threads; a page still owed is written on the event loop. */
@@ -168,7 +171,7 @@ export class ListThreads {
     for (const thread of this.release()) void thread.worker.terminate();
   }
 
-  private fallBack(write: () => Promise<string>): Promise<string> {
+  private fallBack(write: () => Promise<Buffer>): Promise<Buffer> {
     this.stats.fallen += 1;
     return write();
   }

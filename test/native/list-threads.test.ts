@@ -139,7 +139,7 @@ describe("list pages on SQLite's list threads", () => {
   it("fails a page whose statement fails, and goes on writing the others", async () => {
     const threads = ctx.usher.listThreads as ListThreads;
     const view = { limit: 50, now: clock.now(), defaultAcceptBase: "http://x/accept" };
-    const here = async () => "written on the event loop";
+    const here = async () => Buffer.from("written on the event loop");
     await expect(threads.render({ rows: { sql: "select * from no_such_table", parameters: [] }, view }, here)).rejects.toThrow(
       /no such table/,
     );
@@ -176,9 +176,9 @@ describe("a list thread that fails", () => {
     });
     const request = { rows: { sql: "select 1", parameters: [] }, view: { limit: 50, now: 0, defaultAcceptBase: "http://x/accept" } };
     try {
-      const answers = await Promise.all([1, 2, 3].map((n) => threads.render(request, async () => `page ${n}`)));
-      expect(answers).toEqual(["page 1", "page 2", "page 3"]);
-      expect(await threads.render(request, async () => "later")).toBe("later");
+      const answers = await Promise.all([1, 2, 3].map((n) => threads.render(request, async () => Buffer.from(`page ${n}`))));
+      expect(answers.map(String)).toEqual(["page 1", "page 2", "page 3"]);
+      expect(String(await threads.render(request, async () => Buffer.from("later")))).toBe("later");
       expect(threads.stats).toEqual({ threaded: 0, fallen: 4, reused: 0 });
       expect(threads.serves(invitationDocument)).toBe(false);
       expect(lines).toHaveLength(1);
