@@ -134,6 +134,7 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
     members,
     publicUrl: config.publicUrl,
     listThreads,
+    rowsAsTheyArrive: database.pool,
   });
   const lifecycle = new LifecycleService({
     db,

@@ -4,6 +4,7 @@ import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { ArrayRowPool } from "./postgres-pool.js";
+import { RawRowsClient } from "./raw-rows.js";
 import type { Database } from "./schema.js";
 import { type CheckpointerOptions, SqliteCheckpointer } from "./sqlite-checkpointer.js";
 import { ConnectionGate, GatedSqliteDialect } from "./sqlite-dialect.js";
@@ -15,6 +16,8 @@ export type DatabaseKind = "sqlite" | "postgres";
 export interface DatabaseHandle {
   db: Db;
   kind: DatabaseKind;
+  /** PostgreSQL: the pool Kysely uses, which also reads a query's rows as they arrive (`eachRow`). */
+  pool?: ArrayRowPool;
   close(): Promise<void>;
 }
 
@@ -53,14 +56,16 @@ export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 16,
       connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+      Client: RawRowsClient,
     });
     // A connection dropped by the server (restart, failover) is an `error` event, which
     // unheard would end the process: the pool hears its idle ones (and removes them), the
     // Kysely pool those lent out (postgres-pool.ts).
     const onError = (error: Error) => options.onConnectionError?.(error);
     pool.on("error", onError);
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new ArrayRowPool(pool, { onError }) }) });
-    return { db, kind: "postgres", close: () => db.destroy() };
+    const rows = new ArrayRowPool(pool, { onError });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: rows }) });
+    return { db, kind: "postgres", pool: rows, close: () => db.destroy() };
   }
   mkdirSync(options.dataDir, { recursive: true });
   const file = sqliteFile(options.dataDir);

@@ -1,5 +1,6 @@
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
 import type pg from "pg";
+import { type RawRowStats, RawRowsQuery, type RowFields } from "./raw-rows.js";
 import { RowBuilders } from "./rows.js";
 
 /**
@@ -69,6 +70,8 @@ export class ArrayRowPool implements PostgresPool {
   private readonly builders = new RowBuilders();
   private readonly names: StatementNames;
   private readonly onError: (error: Error) => void;
+  /** Rows `eachRow` read as bytes and as the driver's strings (raw-rows.ts). */
+  readonly rawStats: RawRowStats = { raw: 0, text: 0 };
 
   constructor(
     private readonly pool: pg.Pool,
@@ -92,6 +95,24 @@ export class ArrayRowPool implements PostgresPool {
     };
     client.on("error", hear);
     return new ArrayRowClient(client, this.builders, this.names, hear);
+  }
+
+  /**
+   * Runs `text` outside any transaction with its rows handed to `onRow` as they arrive, read
+   * where they are (raw-rows.ts) on a client of the raw-rows pool; none is kept.
+   */
+  async eachRow(
+    text: string,
+    values: ReadonlyArray<unknown>,
+    onColumns: (names: readonly string[]) => void,
+    onRow: (row: RowFields) => void,
+  ): Promise<void> {
+    const client = (await this.connect()) as ArrayRowClient;
+    try {
+      await client.eachRow(text, values, onColumns, onRow, this.rawStats);
+    } finally {
+      client.release();
+    }
   }
 
   end(): Promise<void> {
@@ -137,6 +158,32 @@ class ArrayRowClient implements PostgresPoolClient {
       rowCount: result.rowCount ?? 0,
       rows: (build ? result.rows.map((row) => build(row)) : []) as R[],
     };
+  }
+
+  async eachRow(
+    text: string,
+    values: ReadonlyArray<unknown>,
+    onColumns: (names: readonly string[]) => void,
+    onRow: (row: RowFields) => void,
+    stats: RawRowStats,
+  ): Promise<void> {
+    const run = (name: string | undefined) =>
+      new Promise<void>((resolve, reject) => {
+        const config = { text, values: [...values], ...(name !== undefined && { name }) };
+        const query = new RawRowsQuery(config, onColumns, onRow, stats);
+        (query as unknown as { callback: (error?: Error) => void }).callback = (error) => (error ? reject(error) : resolve());
+        this.client.query(query);
+      });
+    const name = this.names.for(text);
+    try {
+      await run(name);
+    } catch (error) {
+      // A stale plan fails before any row: named anew, it is prepared again (see `arrays`).
+      if (name === undefined || !isStalePlan(error)) throw error;
+      const renewed = this.names.renew(text);
+      if (this.client.getTransactionStatus() !== "I" || renewed === undefined) throw error;
+      await run(renewed);
+    }
   }
 
   release(): void {

@@ -1,8 +1,11 @@
 import type { InvitationStatus } from "../db/schema.js";
 import { ascii, type PageBytes } from "./page-bytes.js";
 
-/** A list row: the database's part of its document and the columns Node reads. */
-export type DocumentRow = { document: string } & Partial<Record<string, unknown>>;
+/**
+ * A list row: the database's part of its document, as text or as the UTF-8 it arrived in
+ * (PostgreSQL, ADR 0027), and the columns Node reads.
+ */
+export type DocumentRow = { document: string | Uint8Array } & Partial<Record<string, unknown>>;
 
 /** What Node writes into every document besides its times. */
 export interface DocumentExtras {
@@ -50,7 +53,8 @@ export class DocumentTail {
       out.byte(OPEN);
       skip = 1;
     } else {
-      out.text(document);
+      if (typeof document === "string") out.text(document);
+      else out.bytes(document);
       out.drop(1);
     }
     for (const step of this.steps) {

@@ -9,6 +9,8 @@ import type { Page } from "../core/pagination.js";
 import { decodeCursor, encodeCursor } from "../core/pagination.js";
 import type { DatabaseKind, Db } from "../db/database.js";
 import { GroupCommit } from "../db/group-commit.js";
+import type { ArrayRowPool } from "../db/postgres-pool.js";
+import type { RowFields } from "../db/raw-rows.js";
 import type { CapturedMail } from "../email/captured-mail.js";
 import type { Outbox } from "../email/outbox.js";
 import type { Actor, EventService } from "../events/event-service.js";
@@ -30,10 +32,11 @@ import { type Invitation, toInvitation, type ViewContext } from "./invitation.js
 import type { InvitationDocument } from "./invitation-documents.js";
 import * as q from "./invitation-queries.js";
 import { InvitationWriter, type PendingHold } from "./invitation-writer.js";
-import { type ListPageView, writeListPage } from "./list-page.js";
+import { type ListPageView, ListPageWriter, writeListPage } from "./list-page.js";
 import { ListStatements, type ListValues } from "./list-statements.js";
 import type { ListThreads } from "./list-threads.js";
 import { PageBytes, PageMemories } from "./page-bytes.js";
+import { documentRowReader } from "./raw-document-rows.js";
 
 export type { CreateInvitationsInput, CreateItemResult, CreateOptions } from "./create-job.js";
 
@@ -60,6 +63,8 @@ export interface InvitationServiceDeps {
   publicUrl: string;
   /** SQLite's list threads (ADR 0014); without them list pages are written on the event loop. */
   listThreads?: ListThreads;
+  /** PostgreSQL: a query's rows read as they arrive, which list pages are written from (ADR 0027). */
+  rowsAsTheyArrive?: Pick<ArrayRowPool, "eachRow">;
 }
 
 const HOUR_MS = 3_600_000;
@@ -288,6 +293,26 @@ export class InvitationService {
     const rows = statements.rows(values);
     const count = options.includeTotal ? statements.count(values) : undefined;
     const view: ListPageView = { limit: options.limit, now, defaultAcceptBase: this.viewContext(settings, now).defaultAcceptBase };
+    const streamed = this.deps.rowsAsTheyArrive;
+    if (streamed) {
+      const out = new PageBytes(this.pageMemories.take());
+      const page = new ListPageWriter(out, layout.tail, box, view);
+      let read: ((fields: RowFields) => q.InvitationDocumentRow) | undefined;
+      const [, counted] = await Promise.all([
+        streamed.eachRow(
+          rows.sql,
+          rows.parameters,
+          (columns) => {
+            read = documentRowReader(columns);
+          },
+          (fields) => page.row((read as NonNullable<typeof read>)(fields)),
+        ),
+        count && db.executeQuery<{ n: number | string }>(CompiledQuery.raw(count.sql, [...count.parameters])),
+      ]);
+      const n = counted?.rows[0]?.n;
+      page.end(n === undefined ? undefined : Number(n));
+      return out.written;
+    }
     const here = async () => {
       const [found, counted] = await Promise.all([
         db.executeQuery<q.InvitationDocumentRow>(CompiledQuery.raw(rows.sql, [...rows.parameters])),

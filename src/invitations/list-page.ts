@@ -34,12 +34,51 @@ const COMMA = 0x2c;
 const CLOSE = 0x7d;
 
 /**
- * Writes the whole JSON body of a list page, `{data, nextCursor, total?}`, from `limit + 1`
- * rows (one more than the page tells whether another follows), into `out`. Entries are JSON
- * already (ADR 0011), so they are joined here rather than serialized by a response schema, and
- * written as bytes (ADR 0026). Nothing here builds a query, so a list thread loads no query
- * builder.
+ * Writes the whole JSON body of a list page, `{data, nextCursor, total?}`, into `out` from
+ * `limit + 1` rows given one by one (one more than the page tells whether another follows), as
+ * they come (ADR 0027). Entries are JSON already (ADR 0011), so they are joined here rather
+ * than serialized by a response schema, and written as bytes (ADR 0026). Nothing here builds
+ * a query, so a list thread loads no query builder.
  */
+export class ListPageWriter {
+  private count = 0;
+  private cursor: string | undefined;
+
+  constructor(
+    private readonly out: PageBytes,
+    private readonly tail: DocumentTail,
+    private readonly box: SecretBox,
+    private readonly view: ListPageView,
+  ) {
+    out.bytes(DATA);
+  }
+
+  row(row: InvitationDocumentRow): void {
+    const { out, view } = this;
+    const index = this.count++;
+    if (index >= view.limit) return;
+    const status = effectiveStatus(row, view.now);
+    const token = status === "pending" ? this.box.decryptCached(row.token_cipher) : undefined;
+    const acceptUrl = token === undefined ? null : buildAcceptLink(row.accept_url ?? view.defaultAcceptBase, token);
+    if (index > 0) out.byte(COMMA);
+    this.tail.write(out, row, { status, acceptUrl });
+    if (index === view.limit - 1) this.cursor = encodeCursor(row.created_at, row.id);
+  }
+
+  end(total: number | undefined): void {
+    const { out } = this;
+    out.bytes(NEXT);
+    if (this.count > this.view.limit && this.cursor !== undefined) out.text(JSON.stringify(this.cursor));
+    else out.bytes(NONE);
+    if (total !== undefined) {
+      out.bytes(TOTAL);
+      out.text(String(total));
+    }
+    out.byte(CLOSE);
+  }
+}
+
+/** A list page from all its rows at once (SQLite, on the event loop or a list thread). */
 export function writeListPage(
   out: PageBytes,
   rows: readonly InvitationDocumentRow[],
@@ -48,24 +87,7 @@ export function writeListPage(
   box: SecretBox,
   view: ListPageView,
 ): void {
-  const { limit, now } = view;
-  const count = Math.min(rows.length, limit);
-  out.bytes(DATA);
-  for (let i = 0; i < count; i++) {
-    const row = rows[i] as InvitationDocumentRow;
-    const status = effectiveStatus(row, now);
-    const token = status === "pending" ? box.decryptCached(row.token_cipher) : undefined;
-    const acceptUrl = token === undefined ? null : buildAcceptLink(row.accept_url ?? view.defaultAcceptBase, token);
-    if (i > 0) out.byte(COMMA);
-    tail.write(out, row, { status, acceptUrl });
-  }
-  out.bytes(NEXT);
-  const last = count > 0 ? rows[count - 1] : undefined;
-  if (rows.length > limit && last) out.text(JSON.stringify(encodeCursor(last.created_at, last.id)));
-  else out.bytes(NONE);
-  if (total !== undefined) {
-    out.bytes(TOTAL);
-    out.text(String(total));
-  }
-  out.byte(CLOSE);
+  const page = new ListPageWriter(out, tail, box, view);
+  for (const row of rows) page.row(row);
+  page.end(total);
 }

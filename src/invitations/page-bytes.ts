@@ -38,13 +38,18 @@ export class PageBytes {
     this.length += this.memory.write(value, this.length, "utf8");
   }
 
-  /** Bytes already encoded: keys and other constant pieces. */
+  /** Bytes already encoded: keys and other constant pieces, or a document as it arrived. */
   bytes(value: Uint8Array, from = 0): void {
     const count = value.length - from;
     this.room(count);
     const memory = this.memory;
     let at = this.length;
-    // Pieces are a dozen bytes: a loop costs less than a call into the runtime.
+    if (count > 32) {
+      memory.set(from === 0 ? value : value.subarray(from), at);
+      this.length = at + count;
+      return;
+    }
+    // A key is a dozen bytes: a loop costs less than a call into the runtime.
     for (let i = from; i < value.length; i++) memory[at++] = value[i] as number;
     this.length = at;
   }

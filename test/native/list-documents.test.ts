@@ -108,6 +108,12 @@ describe.each(databaseKinds)("native list pages written by the database (%s)", (
       cursor = answered.nextCursor;
     } while (cursor);
     expect(seen.size).toBe(8);
+    if (kind === "postgres") {
+      // Written from the rows as PostgreSQL sent them (ADR 0027), not from the driver's strings.
+      const stats = ctx.usher.database.pool?.rawStats;
+      expect(stats?.raw).toBeGreaterThan(0);
+      expect(stats?.text).toBe(0);
+    }
 
     for (const status of ["pending", "accepted", "declined", "revoked", "expired"]) {
       const { answered, rendered } = await bothWays(`organizationId=${org.organizationId}&status=${status}`);

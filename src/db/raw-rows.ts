@@ -1,0 +1,236 @@
+import { createRequire } from "node:module";
+import pg from "pg";
+
+/**
+ * PostgreSQL rows read where they arrive, without a string per field (ADR 0027). The driver
+ * decodes every field of every row into a string before anyone sees it, and a list page of 50
+ * is 600 of them, most copied once more into the page. A client of this pool reads a query's
+ * rows as the bytes of the socket instead, when the query asks for it (`RawRowsQuery`); every
+ * other query is read as the driver always reads it.
+ */
+
+/** A row's fields, read from its bytes or, where the driver decoded them, from its strings. */
+export interface RowFields {
+  isNull(i: number): boolean;
+  /** The field's text, as UTF-8. */
+  text(i: number): string;
+  /** The field's text, known to be ASCII (ids, ciphertexts): read without decoding UTF-8. */
+  ascii(i: number): string;
+  /** A bigint field's value. */
+  integer(i: number): number;
+  /** The field's bytes, valid only until the callback that was given them returns. */
+  bytes(i: number): Uint8Array;
+  /** The field's first byte (its first character, where it is ASCII). */
+  firstByte(i: number): number;
+  /** The field's length in bytes (in characters, where it is ASCII). */
+  size(i: number): number;
+}
+
+/** Where each field of a row is in the message: start and end, -1 for a null. */
+class RawFields implements RowFields {
+  bytesOf: Buffer = Buffer.alloc(0);
+  readonly at: Int32Array;
+
+  constructor(count: number) {
+    this.at = new Int32Array(2 * count);
+  }
+
+  /** Reads a DataRow message's field positions from its body at `offset`. */
+  read(bytes: Buffer, offset: number): void {
+    this.bytesOf = bytes;
+    const count = bytes.readInt16BE(offset);
+    let at = offset + 2;
+    const positions = this.at;
+    for (let i = 0; i < count && 2 * i < positions.length; i++) {
+      const length = bytes.readInt32BE(at);
+      at += 4;
+      positions[2 * i] = length < 0 ? -1 : at;
+      positions[2 * i + 1] = length < 0 ? -1 : at + length;
+      if (length > 0) at += length;
+    }
+  }
+
+  isNull(i: number): boolean {
+    return (this.at[2 * i] as number) < 0;
+  }
+  text(i: number): string {
+    return this.bytesOf.toString("utf8", this.at[2 * i], this.at[2 * i + 1]);
+  }
+  ascii(i: number): string {
+    return this.bytesOf.toString("latin1", this.at[2 * i], this.at[2 * i + 1]);
+  }
+  integer(i: number): number {
+    const bytes = this.bytesOf;
+    const end = this.at[2 * i + 1] as number;
+    let at = this.at[2 * i] as number;
+    const negative = bytes[at] === 0x2d;
+    if (negative) at++;
+    let value = 0;
+    for (; at < end; at++) value = value * 10 + ((bytes[at] as number) - 0x30);
+    return negative ? -value : value;
+  }
+  bytes(i: number): Uint8Array {
+    return this.bytesOf.subarray(this.at[2 * i], this.at[2 * i + 1]);
+  }
+  firstByte(i: number): number {
+    return this.bytesOf[this.at[2 * i] as number] ?? -1;
+  }
+  size(i: number): number {
+    return (this.at[2 * i + 1] as number) - (this.at[2 * i] as number);
+  }
+}
+
+/** The same reads over the strings the driver decoded (a client not of this pool). */
+class TextFields implements RowFields {
+  fields: ReadonlyArray<string | null> = [];
+
+  isNull(i: number): boolean {
+    return this.fields[i] === null;
+  }
+  text(i: number): string {
+    return this.fields[i] as string;
+  }
+  ascii(i: number): string {
+    return this.fields[i] as string;
+  }
+  integer(i: number): number {
+    return Number(this.fields[i]);
+  }
+  bytes(i: number): Uint8Array {
+    return Buffer.from(this.fields[i] as string, "utf8");
+  }
+  firstByte(i: number): number {
+    return (this.fields[i] as string).charCodeAt(0);
+  }
+  size(i: number): number {
+    return (this.fields[i] as string).length;
+  }
+}
+
+const RAW = Symbol("usher.rawRows");
+type Flagged = { [RAW]?: boolean };
+
+/** Rows read as bytes or as strings, for observation (tests, and a check that the pool is this one). */
+export interface RawRowStats {
+  raw: number;
+  text: number;
+}
+
+/**
+ * A query whose rows go to `onRow` one by one, as they arrive, together with the column names
+ * (given once, before the first row). Its rows are not kept: the query answers no rows.
+ */
+export class RawRowsQuery extends pg.Query {
+  private readonly raw: RawFields;
+  private readonly decoded = new TextFields();
+  private failure: unknown;
+
+  constructor(
+    config: { text: string; values: unknown[]; name?: string },
+    private readonly onColumns: (names: readonly string[]) => void,
+    private readonly onRow: (row: RowFields) => void,
+    private readonly stats: RawRowStats,
+  ) {
+    super(config);
+    this.raw = new RawFields(64);
+    // The driver declares `submit` a property; it answers an error the client reports.
+    const submit = pg.Query.prototype.submit as unknown as (this: pg.Query, connection: pg.Connection) => Error | null;
+    this.submit = ((connection: pg.Connection) => {
+      (connection as Flagged)[RAW] = true;
+      return submit.call(this, connection);
+    }) as pg.Query["submit"];
+  }
+
+  handleRowDescription(message: { fields: Array<{ name: string }> }): void {
+    this.onColumns(message.fields.map((field) => field.name));
+  }
+
+  handleDataRow(message: { fields?: Array<string | null>; raw?: Buffer; offset?: number }): void {
+    if (this.failure !== undefined) return;
+    try {
+      if (message.raw !== undefined) {
+        this.stats.raw += 1;
+        this.raw.read(message.raw, message.offset ?? 0);
+        this.onRow(this.raw);
+      } else {
+        this.stats.text += 1;
+        this.decoded.fields = message.fields ?? [];
+        this.onRow(this.decoded);
+      }
+    } catch (error) {
+      // As the driver does with a row it cannot read: the query fails once PostgreSQL is done.
+      this.failure = error;
+    }
+  }
+
+  handleError(error: Error, connection: pg.Connection): void {
+    (connection as Flagged)[RAW] = false;
+    const base = pg.Query.prototype as unknown as { handleError(error: Error, connection: pg.Connection): void };
+    base.handleError.call(this, (this.failure as Error | undefined) ?? error, connection);
+  }
+
+  handleReadyForQuery(connection: pg.Connection): void {
+    (connection as Flagged)[RAW] = false;
+    const base = pg.Query.prototype as unknown as {
+      handleError(error: unknown, connection: pg.Connection): void;
+      handleReadyForQuery(connection: pg.Connection): void;
+    };
+    if (this.failure !== undefined) base.handleError.call(this, this.failure, connection);
+    else base.handleReadyForQuery.call(this, connection);
+  }
+}
+
+const require = createRequire(import.meta.url);
+/** The driver's message parser (not part of its documented API; see `RawRowsClient`). */
+const { Parser } = require("pg-protocol/dist/parser") as {
+  Parser: new () => { parse(buffer: Buffer, callback: (message: unknown) => void): void };
+};
+
+const DATA_ROW = 0x44;
+
+/**
+ * A pg client whose connection hands the rows of a `RawRowsQuery` over as the socket's bytes.
+ * It replaces the connection's listener with the same one over a parser that, while such a
+ * query runs on the connection, leaves DataRow messages undecoded. Should the driver change
+ * the internals this relies on, its rows come as strings again (`RawRowStats.text`), read the
+ * same way.
+ */
+export class RawRowsClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    const connection = (this as unknown as { connection: pg.Connection & Flagged & ListenedConnection }).connection;
+    if (typeof connection.attachListeners !== "function") return;
+    connection.attachListeners = (stream: NodeJS.ReadableStream) => {
+      const parser = new Parser() as unknown as ParserInternals;
+      const decode = parser.handlePacket;
+      if (typeof decode !== "function") return defaultListen(connection, stream);
+      parser.handlePacket = (offset, code, length, bytes) =>
+        code === DATA_ROW && connection[RAW] === true
+          ? { name: "dataRow", length, raw: bytes, offset }
+          : decode.call(parser, offset, code, length, bytes);
+      stream.on("data", (buffer: Buffer) => parser.parse(buffer, (message) => emit(connection, message as { name: string })));
+    };
+  }
+}
+
+interface ParserInternals {
+  parse(buffer: Buffer, callback: (message: unknown) => void): void;
+  handlePacket: (offset: number, code: number, length: number, bytes: Buffer) => unknown;
+}
+
+interface ListenedConnection {
+  attachListeners(stream: NodeJS.ReadableStream): void;
+  _emitMessage?: boolean;
+  emit(event: string, ...args: unknown[]): boolean;
+}
+
+/** What the driver's connection does with each message. */
+function emit(connection: ListenedConnection, message: { name: string }): void {
+  if (connection._emitMessage) connection.emit("message", message);
+  connection.emit(message.name === "error" ? "errorMessage" : message.name, message);
+}
+
+function defaultListen(connection: ListenedConnection, stream: NodeJS.ReadableStream): void {
+  const parser = new Parser();
+  stream.on("data", (buffer: Buffer) => parser.parse(buffer, (message) => emit(connection, message as { name: string })));
+}
