@@ -29,19 +29,16 @@ export interface RowFields {
 /** Where each field of a row is in the message: start and end, -1 for a null. */
 class RawFields implements RowFields {
   bytesOf: Buffer = Buffer.alloc(0);
-  readonly at: Int32Array;
-
-  constructor(count: number) {
-    this.at = new Int32Array(2 * count);
-  }
+  private at = new Int32Array(32);
 
   /** Reads a DataRow message's field positions from its body at `offset`. */
   read(bytes: Buffer, offset: number): void {
     this.bytesOf = bytes;
     const count = bytes.readInt16BE(offset);
+    if (2 * count > this.at.length) this.at = new Int32Array(2 * count);
     let at = offset + 2;
     const positions = this.at;
-    for (let i = 0; i < count && 2 * i < positions.length; i++) {
+    for (let i = 0; i < count; i++) {
       const length = bytes.readInt32BE(at);
       at += 4;
       positions[2 * i] = length < 0 ? -1 : at;
@@ -132,7 +129,7 @@ export class RawRowsQuery extends pg.Query {
     private readonly stats: RawRowStats,
   ) {
     super(config);
-    this.raw = new RawFields(64);
+    this.raw = new RawFields();
     // The driver declares `submit` a property; it answers an error the client reports.
     const submit = pg.Query.prototype.submit as unknown as (this: pg.Query, connection: pg.Connection) => Error | null;
     this.submit = ((connection: pg.Connection) => {
