@@ -7,12 +7,6 @@ import { ascii, type PageBytes } from "./page-bytes.js";
  */
 export type DocumentRow = { document: string | Uint8Array } & Partial<Record<string, unknown>>;
 
-/** What Node writes into every document besides its times. */
-export interface DocumentExtras {
-  status: InvitationStatus;
-  acceptUrl: string | null;
-}
-
 /**
  * Node's part of a list document (ADR 0011): its fields in order, each a JSON key (quoted) and
  * what to write, a time column's name, `status` or `acceptUrl`. Plain data, so that a list
@@ -44,8 +38,11 @@ export class DocumentTail {
     this.steps = fields.map(([key, what]) => ({ what, key: ascii(`,${key}:`), empty: ascii(`,${key}:null`) }));
   }
 
-  /** Writes the whole document: the database's object with Node's fields added at its end. */
-  write(out: PageBytes, row: DocumentRow, extras: DocumentExtras): void {
+  /**
+   * Writes the whole document: the database's object with Node's fields added at its end. The
+   * accept link is `link` followed by `linkToken` (URL-safe), or null.
+   */
+  write(out: PageBytes, row: DocumentRow, status: InvitationStatus, link: string | null, linkToken?: string): void {
     const { document } = row;
     // An object with no field from the database is `{}`: no comma after its brace.
     let skip = 0;
@@ -61,19 +58,19 @@ export class DocumentTail {
       const { what } = step;
       if (what === "status") {
         out.bytes(step.key, skip);
-        const status = STATUS.get(extras.status);
-        if (status) out.bytes(status);
-        else out.text(JSON.stringify(extras.status));
+        const known = STATUS.get(status);
+        if (known) out.bytes(known);
+        else out.text(JSON.stringify(status));
       } else if (what === "acceptUrl") {
-        if (extras.acceptUrl === null) out.bytes(step.empty, skip);
+        if (link === null) out.bytes(step.empty, skip);
         else {
           out.bytes(step.key, skip);
-          const url = extras.acceptUrl;
-          if (JSON_SAFE.test(url)) {
+          if (JSON_SAFE.test(link)) {
             out.byte(QUOTE);
-            out.text(url);
+            out.text(link);
+            if (linkToken !== undefined) out.text(linkToken);
             out.byte(QUOTE);
-          } else out.text(JSON.stringify(url));
+          } else out.text(JSON.stringify(linkToken === undefined ? link : link + linkToken));
         }
       } else {
         const ms = row[what];

@@ -44,19 +44,30 @@ export function effectiveStatus(row: Pick<InvitationRow, "status" | "expires_at"
 
 /** Appends the token to an accept page URL as the `token` query parameter. */
 export function buildAcceptLink(base: string, token: string): string {
+  const prefix = acceptLinkPrefix(base);
+  if (prefix !== null && URL_SAFE.test(token)) return prefix + token;
+  const url = new URL(base);
+  url.searchParams.set("token", token);
+  return url.toString();
+}
+
+/** Tokens are base64url: the query encoding leaves them alone. */
+export const URL_SAFE = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * What comes before the token in the accept link of a page without a query or fragment (it
+ * takes `?token=` as it is), or null for any other page, whose links go through
+ * URLSearchParams every time.
+ */
+export function acceptLinkPrefix(base: string): string | null {
   let prefix = linkPrefixes.get(base);
   if (prefix === undefined) {
     const url = new URL(base);
-    // A page without a query or fragment takes `?token=` as it is: tokens are base64url, which
-    // the query encoding leaves alone. Others go through URLSearchParams every time.
     prefix = url.search === "" && url.hash === "" && !base.endsWith("?") && !base.endsWith("#") ? `${url.toString()}?token=` : null;
     if (linkPrefixes.size >= 1_000) linkPrefixes.clear();
     linkPrefixes.set(base, prefix);
   }
-  if (prefix !== null && /^[A-Za-z0-9_-]*$/.test(token)) return prefix + token;
-  const url = new URL(base);
-  url.searchParams.set("token", token);
-  return url.toString();
+  return prefix;
 }
 
 const linkPrefixes = new Map<string, string | null>();

@@ -1,7 +1,7 @@
 import type { SecretBox } from "../core/crypto.js";
 import { encodeCursor } from "../core/pagination.js";
 import type { DocumentTail } from "./document-tail.js";
-import { buildAcceptLink, effectiveStatus } from "./invitation.js";
+import { acceptLinkPrefix, buildAcceptLink, effectiveStatus, URL_SAFE } from "./invitation.js";
 import type { InvitationDocumentRow } from "./invitation-queries.js";
 import { ascii, type PageBytes } from "./page-bytes.js";
 
@@ -58,10 +58,20 @@ export class ListPageWriter {
     const index = this.count++;
     if (index >= view.limit) return;
     const status = effectiveStatus(row, view.now);
-    const token = status === "pending" ? this.box.decryptCached(row.token_cipher) : undefined;
-    const acceptUrl = token === undefined ? null : buildAcceptLink(row.accept_url ?? view.defaultAcceptBase, token);
+    // The link is written as its prefix and its token where it is one followed by the other.
+    let link: string | null = null;
+    let linkToken: string | undefined;
+    if (status === "pending") {
+      const token = this.box.decryptCached(row.token_cipher);
+      const base = row.accept_url ?? view.defaultAcceptBase;
+      const prefix = acceptLinkPrefix(base);
+      if (prefix !== null && URL_SAFE.test(token)) {
+        link = prefix;
+        linkToken = token;
+      } else link = buildAcceptLink(base, token);
+    }
     if (index > 0) out.byte(COMMA);
-    this.tail.write(out, row, { status, acceptUrl });
+    this.tail.write(out, row, status, link, linkToken);
     if (index === view.limit - 1) this.cursor = encodeCursor(row.created_at, row.id);
   }
 
