@@ -32,7 +32,7 @@ import { type Invitation, toInvitation, type ViewContext } from "./invitation.js
 import type { InvitationDocument } from "./invitation-documents.js";
 import * as q from "./invitation-queries.js";
 import { InvitationWriter, type PendingHold } from "./invitation-writer.js";
-import { type ListPageView, ListPageWriter, writeListPage } from "./list-page.js";
+import { type ListPageJob, type ListPageView, ListPageWriter, writeListPage } from "./list-page.js";
 import { ListStatements, type ListValues } from "./list-statements.js";
 import type { ListThreads } from "./list-threads.js";
 import { PageBytes, PageMemories } from "./page-bytes.js";
@@ -271,7 +271,8 @@ export class InvitationService {
 
   /**
    * A list page in `layout` as its whole JSON body, most of each entry written by the database
-   * (ADR 0011); on SQLite by a list thread when there are any (ADR 0014).
+   * (ADR 0011); on SQLite by a list thread when there are any (ADR 0014), on PostgreSQL as its
+   * rows arrive (ADR 0027).
    */
   async listPage(tenantId: string, options: ListOptions, layout: InvitationDocument): Promise<Buffer> {
     const now = this.deps.clock.now();
@@ -293,26 +294,8 @@ export class InvitationService {
     const rows = statements.rows(values);
     const count = options.includeTotal ? statements.count(values) : undefined;
     const view: ListPageView = { limit: options.limit, now, defaultAcceptBase: this.viewContext(settings, now).defaultAcceptBase };
-    const streamed = this.deps.rowsAsTheyArrive;
-    if (streamed) {
-      const out = new PageBytes(this.pageMemories.take());
-      const page = new ListPageWriter(out, layout.tail, box, view);
-      let read: ((fields: RowFields) => q.InvitationDocumentRow) | undefined;
-      const [, counted] = await Promise.all([
-        streamed.eachRow(
-          rows.sql,
-          rows.parameters,
-          (columns) => {
-            read = documentRowReader(columns);
-          },
-          (fields) => page.row((read as NonNullable<typeof read>)(fields)),
-        ),
-        count && db.executeQuery<{ n: number | string }>(CompiledQuery.raw(count.sql, [...count.parameters])),
-      ]);
-      const n = counted?.rows[0]?.n;
-      page.end(n === undefined ? undefined : Number(n));
-      return out.written;
-    }
+    const arriving = this.deps.rowsAsTheyArrive;
+    if (arriving) return this.writeAsRowsArrive(arriving, { rows, count, view }, layout);
     const here = async () => {
       const [found, counted] = await Promise.all([
         db.executeQuery<q.InvitationDocumentRow>(CompiledQuery.raw(rows.sql, [...rows.parameters])),
@@ -327,6 +310,28 @@ export class InvitationService {
     return listThreads.render({ rows, count, view }, here);
   }
 
+  /** A PostgreSQL list page, written row by row as its rows arrive (ADR 0027). */
+  private async writeAsRowsArrive(arriving: Pick<ArrayRowPool, "eachRow">, job: ListPageJob, layout: InvitationDocument): Promise<Buffer> {
+    const { rows, count, view } = job;
+    const out = new PageBytes(this.pageMemories.take());
+    const page = new ListPageWriter(out, layout.tail, this.deps.box, view);
+    let read: ((fields: RowFields) => q.InvitationDocumentRow) | undefined;
+    const [, counted] = await Promise.all([
+      arriving.eachRow(
+        rows.sql,
+        rows.parameters,
+        (columns) => {
+          read = documentRowReader(columns);
+        },
+        (fields) => page.row((read as NonNullable<typeof read>)(fields)),
+      ),
+      count && this.deps.db.executeQuery<{ n: number | string }>(CompiledQuery.raw(count.sql, [...count.parameters])),
+    ]);
+    const n = counted?.rows[0]?.n;
+    page.end(n === undefined ? undefined : Number(n));
+    return out.written;
+  }
+
   private listStatements(layout: InvitationDocument): ListStatements {
     let statements = this.statementsByLayout.get(layout);
     if (!statements) {
@@ -337,8 +342,9 @@ export class InvitationService {
   }
 
   /**
-   * Told that a list page has been handed to the socket: a page written by a list thread gives
-   * its memory back to that thread (ADR 0014). The body is empty after.
+   * Told that a list page has been handed to the socket: its memory goes back to the list
+   * thread that wrote it (ADR 0014), or to the event loop's pages (ADR 0026). The body is
+   * empty after.
    */
   pageSent(body: Buffer): void {
     if (!this.deps.listThreads?.reuse(body)) this.pageMemories.give(body);
