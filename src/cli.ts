@@ -115,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
       if (sub !== "adopt") break;
       const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
-        await migrateToLatest(database.db);
+        await migrateToLatest(database.db, database.kind);
         await adoptServerSecret(database.db, new SecretBox(config.secret).fingerprint, Date.now());
         process.stdout.write("this server secret is now the database's\n");
       } finally {

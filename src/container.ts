@@ -63,7 +63,7 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
       onConnectionError: (error) =>
         log.warn({ reason: error.message, code: (error as { code?: unknown }).code }, "a database connection was closed"),
     });
-  await migrateToLatest(database.db);
+  await migrateToLatest(database.db, database.kind);
   const { db } = database;
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.newId ?? newId;

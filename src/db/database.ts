@@ -41,9 +41,15 @@ export interface OpenDatabaseOptions {
    * answers, or a host gone from the network, would otherwise hold requests for minutes.
    */
   connectTimeoutMs?: number;
+  /**
+   * PostgreSQL: how long a statement may run, waiting for locks included, before the server
+   * cancels it (and its request answers 503, ADR 0028). Migrations run without it.
+   */
+  statementTimeoutMs?: number;
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
+const STATEMENT_TIMEOUT_MS = 30_000;
 
 /** The embedded database's file in the data folder. */
 export function sqliteFile(dataDir: string): string {
@@ -56,6 +62,8 @@ export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 16,
       connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+      // Sent when each connection starts, so that `reset statement_timeout` comes back to it.
+      statement_timeout: options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS,
       Client: RawRowsClient,
     });
     // A connection dropped by the server (restart, failover) is an `error` event, which

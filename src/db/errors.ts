@@ -18,9 +18,10 @@ export function missingReference(error: unknown): string | undefined {
 
 /**
  * PostgreSQL's answers that the server cannot serve now: connection failures (class 08), a
- * server shutting down, restarting or starting up (57P01–57P03), too many connections (53300).
+ * server shutting down, restarting or starting up (57P01–57P03), too many connections (53300),
+ * a statement cancelled by the statement timeout or an operator (57014, ADR 0028).
  */
-const UNAVAILABLE_STATE = /^(08...|57P0[123]|53300)$/;
+const UNAVAILABLE_STATE = /^(08...|57P0[123]|53300|57014)$/;
 /** The socket's failures while connecting to the database or talking to it. */
 const NETWORK_CODES = new Set([
   "ECONNREFUSED",

@@ -1,4 +1,5 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+import type { DatabaseKind } from "./database.js";
 import * as initial from "./migrations/0001-initial.js";
 import * as openOutboxIndex from "./migrations/0002-open-outbox-index.js";
 import * as serverSecret from "./migrations/0003-server-secret.js";
@@ -22,7 +23,24 @@ class StaticMigrationProvider implements MigrationProvider {
   }
 }
 
-export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {
+/**
+ * Applies every migration not yet applied. On PostgreSQL they run on one connection without
+ * the statement timeout of serving (ADR 0028): building an index on a large table, or waiting
+ * for another process's migration to finish, may take longer, and is not a request to answer.
+ */
+export async function migrateToLatest<T>(db: Kysely<T>, kind: DatabaseKind): Promise<string[]> {
+  if (kind === "sqlite") return migrate(db);
+  return db.connection().execute(async (connection) => {
+    await sql`set statement_timeout = 0`.execute(connection);
+    try {
+      return await migrate(connection);
+    } finally {
+      await sql`reset statement_timeout`.execute(connection);
+    }
+  });
+}
+
+async function migrate<T>(db: Kysely<T>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));

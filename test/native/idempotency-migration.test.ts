@@ -29,7 +29,7 @@ describe.each(databaseKinds)("idempotency retention migration (%s)", (kind) => {
     await sql`insert into idempotency_keys (tenant_id, key, request_hash, status_code, body, created_at)
       values ('ten_1', 'invitations:done', 'h', 201, '{"acceptUrl":"http://x/accept?token=plain-token"}', 1),
              ('ten_1', 'invitations:busy', 'h', 0, '', 2)`.execute(handle.db);
-    await migrateToLatest(handle.db);
+    await migrateToLatest(handle.db, handle.kind);
     const rows = await sql<{ key: string }>`select key from idempotency_keys`.execute(handle.db);
     expect(rows.rows.map((r) => r.key)).toEqual(["invitations:busy"]);
   });

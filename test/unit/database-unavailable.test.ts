@@ -13,6 +13,7 @@ describe("a database out of reach", () => {
     Object.assign(new Error("the database system is starting up"), { code: "57P03" }),
     Object.assign(new Error("sorry, too many clients already"), { code: "53300" }),
     Object.assign(new Error("connection failure"), { code: "08006" }),
+    Object.assign(new Error("canceling statement due to statement timeout"), { code: "57014" }),
     Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY" }),
   ];
   const refused = [
