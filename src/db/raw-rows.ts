@@ -177,9 +177,12 @@ export class RawRowsQuery extends pg.Query {
   }
 }
 
-const require = createRequire(import.meta.url);
-/** The driver's message parser (not part of its documented API; see `RawRowsClient`). */
-const { Parser } = require("pg-protocol/dist/parser") as {
+/**
+ * The driver's message parser (not part of its documented API; see `RawRowsClient`), resolved
+ * from pg itself, so that it is the very copy, and version, that pg parses with.
+ */
+const fromPg = createRequire(createRequire(import.meta.url).resolve("pg"));
+const { Parser } = fromPg("pg-protocol/dist/parser") as {
   Parser: new () => { parse(buffer: Buffer, callback: (message: unknown) => void): void };
 };
 
