@@ -8,6 +8,7 @@ import pino from "pino";
 import { buildApp } from "../../src/app.js";
 import type { Config } from "../../src/config.js";
 import { createUsher, type Overrides, type Usher } from "../../src/container.js";
+import { type OpenDatabaseOptions, openDatabase } from "../../src/db/database.js";
 import { SYSTEM_ACTOR } from "../../src/events/event-service.js";
 
 export type DbKind = "sqlite" | "postgres";
@@ -69,12 +70,19 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 
 export async function createTestContext(
   kind: DbKind,
-  options: { config?: Partial<Config>; overrides?: Overrides; startWorker?: boolean } = {},
+  options: {
+    config?: Partial<Config>;
+    overrides?: Overrides;
+    startWorker?: boolean;
+    /** PostgreSQL: the database handle's own options (its timeouts), for the context's database. */
+    database?: Pick<OpenDatabaseOptions, "statementTimeoutMs" | "connectTimeoutMs">;
+  } = {},
 ): Promise<TestContext> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "usher-test-"));
   const pgDb = kind === "postgres" ? await createPostgresDatabase() : undefined;
   const config = testConfig({ dataDir, databaseUrl: pgDb?.url, ...options.config });
-  const usher = await createUsher(config, { log: pino({ level: config.logLevel }), ...options.overrides });
+  const database = pgDb && options.database ? openDatabase({ databaseUrl: pgDb.url, dataDir, ...options.database }) : undefined;
+  const usher = await createUsher(config, { log: pino({ level: config.logLevel }), ...(database && { database }), ...options.overrides });
   const boot = await usher.tenants.bootstrap(SYSTEM_ACTOR, config.bootstrapKey);
   if (!boot) throw new Error("bootstrap did not run on a fresh database");
   const app = await buildApp(usher);

@@ -3,39 +3,28 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/database.js";
 import { migrateToLatest } from "../../src/db/migrate.js";
-import {
-  ADMIN_KEY,
-  type Client,
-  client,
-  createPostgresDatabase,
-  createTestContext,
-  TEST_DATABASE_URL,
-  type TestContext,
-} from "../helpers/harness.js";
+import { ADMIN_KEY, type Client, client, createTestContext, TEST_DATABASE_URL, type TestContext } from "../helpers/harness.js";
 
 const STATEMENT_TIMEOUT_MS = 300;
 
 /** ADR 0028: no statement runs for ever, and one cancelled answers as the database out of reach does. */
 describe.skipIf(!TEST_DATABASE_URL)("a statement held past the statement timeout (postgres)", () => {
-  let database: { url: string; drop(): Promise<void> };
   let ctx: TestContext;
   let api: Client;
   let holder: pg.Client;
+  let databaseUrl: string;
 
   beforeAll(async () => {
-    database = await createPostgresDatabase();
-    // The SQLite kind, with this database: the context makes no database of its own.
-    const handle = openDatabase({ databaseUrl: database.url, dataDir: "", statementTimeoutMs: STATEMENT_TIMEOUT_MS });
-    ctx = await createTestContext("sqlite", { config: { databaseUrl: database.url }, overrides: { database: handle } });
+    ctx = await createTestContext("postgres", { database: { statementTimeoutMs: STATEMENT_TIMEOUT_MS } });
     api = client(ctx.app, ADMIN_KEY);
-    holder = new pg.Client({ connectionString: database.url });
+    databaseUrl = ctx.config.databaseUrl ?? "";
+    holder = new pg.Client({ connectionString: databaseUrl });
     await holder.connect();
   });
 
   afterAll(async () => {
     await holder?.end();
     await ctx?.close();
-    await database?.drop();
   });
 
   it("cancels a request's statement that waits on a lock, answers 503 with Retry-After, and serves once the lock is gone", async () => {
@@ -69,7 +58,7 @@ describe.skipIf(!TEST_DATABASE_URL)("a statement held past the statement timeout
   });
 
   it("lets migrations wait for as long as they take, and gives serving its timeout back after", async () => {
-    const handle = openDatabase({ databaseUrl: database.url, dataDir: "", poolSize: 1, statementTimeoutMs: STATEMENT_TIMEOUT_MS });
+    const handle = openDatabase({ databaseUrl, dataDir: "", poolSize: 1, statementTimeoutMs: STATEMENT_TIMEOUT_MS });
     try {
       // Nothing to apply, so a wait on the migrations' table stands in for a long migration.
       await holder.query("begin");
