@@ -44,22 +44,22 @@ export function effectiveStatus(row: Pick<InvitationRow, "status" | "expires_at"
 
 /** Appends the token to an accept page URL as the `token` query parameter. */
 export function buildAcceptLink(base: string, token: string): string {
-  const prefix = acceptLinkPrefix(base);
-  if (prefix !== null && URL_SAFE.test(token)) return prefix + token;
+  const prefix = acceptLinkPrefix(base, token);
+  if (prefix !== null) return prefix + token;
   const url = new URL(base);
   url.searchParams.set("token", token);
   return url.toString();
 }
 
 /** Tokens are base64url: the query encoding leaves them alone. */
-export const URL_SAFE = /^[A-Za-z0-9_-]*$/;
+const URL_SAFE = /^[A-Za-z0-9_-]*$/;
 
 /**
- * What comes before the token in the accept link of a page without a query or fragment (it
- * takes `?token=` as it is), or null for any other page, whose links go through
- * URLSearchParams every time.
+ * What comes before `token` in its accept link when the link is that and the token: for a page
+ * without a query or fragment (it takes `?token=` as it is) and a URL-safe token. Null for any
+ * other, whose link goes through URLSearchParams every time.
  */
-export function acceptLinkPrefix(base: string): string | null {
+export function acceptLinkPrefix(base: string, token: string): string | null {
   let prefix = linkPrefixes.get(base);
   if (prefix === undefined) {
     const url = new URL(base);
@@ -67,7 +67,7 @@ export function acceptLinkPrefix(base: string): string | null {
     if (linkPrefixes.size >= 1_000) linkPrefixes.clear();
     linkPrefixes.set(base, prefix);
   }
-  return prefix;
+  return prefix !== null && URL_SAFE.test(token) ? prefix : null;
 }
 
 const linkPrefixes = new Map<string, string | null>();

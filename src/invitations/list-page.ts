@@ -1,7 +1,7 @@
 import type { SecretBox } from "../core/crypto.js";
 import { encodeCursor } from "../core/pagination.js";
 import type { DocumentTail } from "./document-tail.js";
-import { acceptLinkPrefix, buildAcceptLink, effectiveStatus, URL_SAFE } from "./invitation.js";
+import { acceptLinkPrefix, buildAcceptLink, effectiveStatus } from "./invitation.js";
 import type { InvitationDocumentRow } from "./invitation-queries.js";
 import { ascii, type PageBytes } from "./page-bytes.js";
 
@@ -64,8 +64,8 @@ export class ListPageWriter {
     if (status === "pending") {
       const token = this.box.decryptCached(row.token_cipher);
       const base = row.accept_url ?? view.defaultAcceptBase;
-      const prefix = acceptLinkPrefix(base);
-      if (prefix !== null && URL_SAFE.test(token)) {
+      const prefix = acceptLinkPrefix(base, token);
+      if (prefix !== null) {
         link = prefix;
         linkToken = token;
       } else link = buildAcceptLink(base, token);
