@@ -104,7 +104,7 @@ export class ArrayRowPool implements PostgresPool {
   async eachRow(
     text: string,
     values: ReadonlyArray<unknown>,
-    onColumns: (names: readonly string[]) => void,
+    onColumns: (names: readonly string[], types: readonly number[]) => void,
     onRow: (row: RowFields) => void,
   ): Promise<void> {
     const client = (await this.connect()) as ArrayRowClient;
@@ -163,7 +163,7 @@ class ArrayRowClient implements PostgresPoolClient {
   async eachRow(
     text: string,
     values: ReadonlyArray<unknown>,
-    onColumns: (names: readonly string[]) => void,
+    onColumns: (names: readonly string[], types: readonly number[]) => void,
     onRow: (row: RowFields) => void,
     stats: RawRowStats,
   ): Promise<void> {

@@ -24,16 +24,23 @@ export interface RowFields {
   firstByte(i: number): number;
   /** The field's length in bytes (in characters, where it is ASCII). */
   size(i: number): number;
+  /**
+   * The bytes the row is in, valid only until the callback that was given them returns; field
+   * `i` is from `start(i)` to `end(i)` (both -1 for a null). For copying a field without a view.
+   */
+  readonly buffer: Buffer;
+  start(i: number): number;
+  end(i: number): number;
 }
 
 /** Where each field of a row is in the message: start and end, -1 for a null. */
-class RawFields implements RowFields {
-  bytesOf: Buffer = Buffer.alloc(0);
+export class RawFields implements RowFields {
+  buffer: Buffer = Buffer.alloc(0);
   private at = new Int32Array(32);
 
   /** Reads a DataRow message's field positions from its body at `offset`. */
   read(bytes: Buffer, offset: number): void {
-    this.bytesOf = bytes;
+    this.buffer = bytes;
     const count = bytes.readInt16BE(offset);
     if (2 * count > this.at.length) this.at = new Int32Array(2 * count);
     let at = offset + 2;
@@ -51,13 +58,13 @@ class RawFields implements RowFields {
     return (this.at[2 * i] as number) < 0;
   }
   text(i: number): string {
-    return this.bytesOf.toString("utf8", this.at[2 * i], this.at[2 * i + 1]);
+    return this.buffer.toString("utf8", this.at[2 * i], this.at[2 * i + 1]);
   }
   ascii(i: number): string {
-    return this.bytesOf.toString("latin1", this.at[2 * i], this.at[2 * i + 1]);
+    return this.buffer.toString("latin1", this.at[2 * i], this.at[2 * i + 1]);
   }
   integer(i: number): number {
-    const bytes = this.bytesOf;
+    const bytes = this.buffer;
     const end = this.at[2 * i + 1] as number;
     let at = this.at[2 * i] as number;
     const negative = bytes[at] === 0x2d;
@@ -67,40 +74,42 @@ class RawFields implements RowFields {
     return negative ? -value : value;
   }
   bytes(i: number): Uint8Array {
-    return this.bytesOf.subarray(this.at[2 * i], this.at[2 * i + 1]);
+    return this.buffer.subarray(this.at[2 * i], this.at[2 * i + 1]);
   }
   firstByte(i: number): number {
-    return this.bytesOf[this.at[2 * i] as number] ?? -1;
+    return this.buffer[this.at[2 * i] as number] ?? -1;
   }
   size(i: number): number {
     return (this.at[2 * i + 1] as number) - (this.at[2 * i] as number);
   }
-}
+  start(i: number): number {
+    return this.at[2 * i] as number;
+  }
+  end(i: number): number {
+    return this.at[2 * i + 1] as number;
+  }
 
-/** The same reads over the strings the driver decoded (a client not of this pool). */
-class TextFields implements RowFields {
-  fields: ReadonlyArray<string | null> = [];
-
-  isNull(i: number): boolean {
-    return this.fields[i] === null;
-  }
-  text(i: number): string {
-    return this.fields[i] as string;
-  }
-  ascii(i: number): string {
-    return this.fields[i] as string;
-  }
-  integer(i: number): number {
-    return Number(this.fields[i]);
-  }
-  bytes(i: number): Uint8Array {
-    return Buffer.from(this.fields[i] as string, "utf8");
-  }
-  firstByte(i: number): number {
-    return (this.fields[i] as string).charCodeAt(0);
-  }
-  size(i: number): number {
-    return (this.fields[i] as string).length;
+  /**
+   * Reads the strings the driver decoded (a client not of this pool) as the DataRow body they
+   * came from, so that they are read the same way.
+   */
+  readStrings(fields: ReadonlyArray<string | null>): void {
+    let size = 2;
+    for (const field of fields) size += 4 + (field === null ? 0 : Buffer.byteLength(field, "utf8"));
+    const body = Buffer.allocUnsafe(size);
+    body.writeInt16BE(fields.length, 0);
+    let at = 2;
+    for (const field of fields) {
+      if (field === null) {
+        body.writeInt32BE(-1, at);
+        at += 4;
+      } else {
+        const length = body.write(field, at + 4, "utf8");
+        body.writeInt32BE(length, at);
+        at += 4 + length;
+      }
+    }
+    this.read(body, 0);
   }
 }
 
@@ -115,16 +124,15 @@ export interface RawRowStats {
 
 /**
  * A query whose rows go to `onRow` one by one, as they arrive, together with the column names
- * (given once, before the first row). Its rows are not kept: the query answers no rows.
+ * and type OIDs (given once, before the first row). Its rows are not kept: the query answers no rows.
  */
 export class RawRowsQuery extends pg.Query {
   private readonly raw: RawFields;
-  private readonly decoded = new TextFields();
   private failure: unknown;
 
   constructor(
     config: { text: string; values: unknown[]; name?: string },
-    private readonly onColumns: (names: readonly string[]) => void,
+    private readonly onColumns: (names: readonly string[], types: readonly number[]) => void,
     private readonly onRow: (row: RowFields) => void,
     private readonly stats: RawRowStats,
   ) {
@@ -138,8 +146,11 @@ export class RawRowsQuery extends pg.Query {
     }) as pg.Query["submit"];
   }
 
-  handleRowDescription(message: { fields: Array<{ name: string }> }): void {
-    this.onColumns(message.fields.map((field) => field.name));
+  handleRowDescription(message: { fields: Array<{ name: string; dataTypeID: number }> }): void {
+    this.onColumns(
+      message.fields.map((field) => field.name),
+      message.fields.map((field) => field.dataTypeID),
+    );
   }
 
   handleDataRow(message: { fields?: Array<string | null>; raw?: Buffer; offset?: number }): void {
@@ -148,12 +159,11 @@ export class RawRowsQuery extends pg.Query {
       if (message.raw !== undefined) {
         this.stats.raw += 1;
         this.raw.read(message.raw, message.offset ?? 0);
-        this.onRow(this.raw);
       } else {
         this.stats.text += 1;
-        this.decoded.fields = message.fields ?? [];
-        this.onRow(this.decoded);
+        this.raw.readStrings(message.fields ?? []);
       }
+      this.onRow(this.raw);
     } catch (error) {
       // As the driver does with a row it cannot read: the query fails once PostgreSQL is done.
       this.failure = error;

@@ -1,11 +1,19 @@
+import type { RowFields } from "../db/raw-rows.js";
 import type { InvitationStatus } from "../db/schema.js";
-import { ascii, type PageBytes } from "./page-bytes.js";
+import type { DocumentHead } from "./document-head.js";
+import { type Ascii, ascii, type PageBytes } from "./page-bytes.js";
 
 /**
- * A list row: the database's part of its document, as text or as the UTF-8 it arrived in
- * (PostgreSQL, ADR 0027), and the columns Node reads.
+ * A list row: the database's part of its document, as the text the database wrote (SQLite) or
+ * as the fields it is written from (PostgreSQL, ADR 0029), and the columns Node reads.
  */
-export type DocumentRow = { document: string | Uint8Array } & Partial<Record<string, unknown>>;
+export interface DocumentRow {
+  document?: string;
+  /** Writes the database's part from `fields`, which are valid while the row is being written. */
+  head?: DocumentHead;
+  fields?: RowFields;
+  [column: string]: unknown;
+}
 
 /**
  * Node's part of a list document (ADR 0011): its fields in order, each a JSON key (quoted) and
@@ -16,18 +24,19 @@ export type TailFields = ReadonlyArray<readonly [key: string, what: string]>;
 
 interface Step {
   what: string;
-  /** `,"key":` */
-  key: Uint8Array;
-  /** `,"key":null` */
-  empty: Uint8Array;
+  /** `,"key":` and `,"key":null`, and both without the comma for a document's first field. */
+  key: Ascii;
+  empty: Ascii;
+  firstKey: Ascii;
+  firstEmpty: Ascii;
 }
 
 /** Printable ASCII but `"` and `\`, which JSON writes as it is between quotes: a link always is. */
-const JSON_SAFE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+export const JSON_SAFE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 const QUOTE = 0x22;
 const OPEN = 0x7b;
 const CLOSE = 0x7d;
-const STATUS = new Map<string, Uint8Array>(
+const STATUS = new Map<string, Ascii>(
   ["pending", "accepted", "declined", "revoked", "expired"].map((status) => [status, ascii(`"${status}"`)]),
 );
 
@@ -35,36 +44,56 @@ export class DocumentTail {
   private readonly steps: Step[];
 
   constructor(readonly fields: TailFields) {
-    this.steps = fields.map(([key, what]) => ({ what, key: ascii(`,${key}:`), empty: ascii(`,${key}:null`) }));
+    this.steps = fields.map(([key, what]) => ({
+      what,
+      key: ascii(`,${key}:`),
+      empty: ascii(`,${key}:null`),
+      firstKey: ascii(`${key}:`),
+      firstEmpty: ascii(`${key}:null`),
+    }));
   }
 
   /**
    * Writes the whole document: the database's object with Node's fields added at its end. The
-   * accept link is `link` followed by `linkToken` (URL-safe), or null.
+   * accept link is `link` followed by `linkToken` (URL-safe), or null; a link prepared as
+   * `Ascii` is one JSON writes as it is.
    */
-  write(out: PageBytes, row: DocumentRow, status: InvitationStatus, link: string | null, linkToken?: string): void {
+  write(out: PageBytes, row: DocumentRow, status: InvitationStatus, link: Ascii | string | null, linkToken?: string): void {
     const { document } = row;
-    // An object with no field from the database is `{}`: no comma after its brace.
-    let skip = 0;
-    if (document.length === 2) {
+    // An object with no field from the database is `{}`: no comma before Node's first.
+    let first = false;
+    if (document === undefined) {
       out.byte(OPEN);
-      skip = 1;
+      const head = row.head as DocumentHead;
+      head.write(out, row.fields as RowFields);
+      first = head.empty;
+    } else if (document.length === 2) {
+      out.byte(OPEN);
+      first = true;
     } else {
-      if (typeof document === "string") out.text(document);
-      else out.bytes(document);
+      out.text(document);
       out.drop(1);
     }
     for (const step of this.steps) {
       const { what } = step;
+      const key = first ? step.firstKey : step.key;
+      const empty = first ? step.firstEmpty : step.empty;
+      first = false;
       if (what === "status") {
-        out.bytes(step.key, skip);
+        out.ascii(key);
         const known = STATUS.get(status);
-        if (known) out.bytes(known);
+        if (known) out.ascii(known);
         else out.text(JSON.stringify(status));
       } else if (what === "acceptUrl") {
-        if (link === null) out.bytes(step.empty, skip);
-        else {
-          out.bytes(step.key, skip);
+        if (link === null) out.ascii(empty);
+        else if (typeof link !== "string") {
+          out.ascii(key);
+          out.byte(QUOTE);
+          out.ascii(link);
+          if (linkToken !== undefined) out.asciiText(linkToken);
+          out.byte(QUOTE);
+        } else {
+          out.ascii(key);
           if (JSON_SAFE.test(link)) {
             out.byte(QUOTE);
             out.text(link);
@@ -75,11 +104,10 @@ export class DocumentTail {
       } else {
         const ms = row[what];
         if (typeof ms === "number") {
-          out.bytes(step.key, skip);
+          out.ascii(key);
           out.time(ms);
-        } else out.bytes(step.empty, skip);
+        } else out.ascii(empty);
       }
-      skip = 0;
     }
     out.byte(CLOSE);
   }

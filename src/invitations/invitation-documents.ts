@@ -1,6 +1,7 @@
 import { type QueryExecutorProvider, type RawBuilder, sql } from "kysely";
 import type { DatabaseKind } from "../db/database.js";
 import type { InvitationRow } from "../db/schema.js";
+import { DocumentHead, type HeadField } from "./document-head.js";
 import { DocumentTail } from "./document-tail.js";
 
 type Column = keyof InvitationRow & string;
@@ -8,7 +9,7 @@ type Column = keyof InvitationRow & string;
 /**
  * One field of an invitation's JSON on a list page (ADR 0011). The database writes a column as
  * stored, a column holding JSON text as JSON and objects that are `null` while `presentWhen`
- * is; Node adds the times (epoch milliseconds as ISO 8601, which SQLite's `strftime` makes
+ * is (on PostgreSQL, Node writes them the same way from the row's bytes: ADR 0029); Node adds the times (epoch milliseconds as ISO 8601, which SQLite's `strftime` makes
  * slowly), the effective status (it depends on the request's clock) and the accept link (it
  * decrypts the token).
  */
@@ -42,6 +43,9 @@ export class InvitationDocument {
   private readonly sqlOf = new Map<DatabaseKind, RawBuilder<string>>();
   /** The time columns Node reads to finish a document. */
   readonly timeColumns: readonly Column[];
+  /** The columns the database's part is written from, for a statement that reads them plainly. */
+  readonly headColumns: readonly Column[];
+  private readonly heads = new Map<string, DocumentHead>();
 
   constructor(spec: Readonly<Record<string, DocumentField>>) {
     for (const [key, f] of Object.entries(spec)) {
@@ -51,11 +55,38 @@ export class InvitationDocument {
     }
     this.timeColumns = this.node.flatMap(([, what]) => (what === "status" || what === "acceptUrl" ? [] : [what]));
     this.tail = new DocumentTail(this.node);
+    const columns = new Set<Column>();
+    const collect = (fields: ReadonlyArray<[string, DatabaseField]>) => {
+      for (const [, f] of fields) {
+        if (f.kind === "object") {
+          columns.add(f.presentWhen);
+          collect(Object.entries(f.fields));
+        } else columns.add(f.column);
+      }
+    };
+    collect(this.database);
+    this.headColumns = [...columns];
+  }
+
+  /**
+   * The database's part as Node writes it from a statement's row (ADR 0029): `names` and
+   * `types` are the statement's columns and their PostgreSQL type OIDs. Made once for each.
+   */
+  head(names: readonly string[], types: readonly number[]): DocumentHead {
+    const key = `${names.join(",")}|${types.join(",")}`;
+    let head = this.heads.get(key);
+    if (head === undefined) {
+      head = new DocumentHead(headFields(this.database), names, types);
+      if (this.heads.size >= 100) this.heads.clear();
+      this.heads.set(key, head);
+    }
+    return head;
   }
 
   /**
    * The database's part as one text column: `json_object` on SQLite, `to_json` of a row on
-   * PostgreSQL. It depends on nothing but the engine, so it is built once for each.
+   * PostgreSQL (where Node writes it from the columns instead when it reads the rows as they
+   * arrive, ADR 0029). It depends on nothing but the engine, so it is built once for each.
    */
   sql(kind: DatabaseKind, db: QueryExecutorProvider): RawBuilder<string> {
     let built = this.sqlOf.get(kind);
@@ -70,6 +101,10 @@ export class InvitationDocument {
     }
     return built;
   }
+}
+
+function headFields(fields: ReadonlyArray<[string, DatabaseField]>): Array<[string, HeadField]> {
+  return fields.map(([key, f]) => [key, f.kind === "object" ? { ...f, fields: headFields(Object.entries(f.fields)) } : f]);
 }
 
 function objectSql(kind: DatabaseKind, fields: ReadonlyArray<[string, DatabaseField]>): RawBuilder<unknown> {

@@ -338,6 +338,24 @@ export type InvitationDocumentRow = DocumentRow &
 
 const DOCUMENT_ROW_COLUMNS = ["id", "created_at", "status", "expires_at", "token_cipher", "accept_url"] as const;
 
+const rowValues = new WeakMap<InvitationDocument, ReadonlySet<string>>();
+
+/** The columns of a list row that Node reads as values: its own and the layout's times. */
+export function documentRowValues(layout: InvitationDocument): ReadonlySet<string> {
+  let values = rowValues.get(layout);
+  if (values === undefined) {
+    values = new Set<string>([...DOCUMENT_ROW_COLUMNS, ...layout.timeColumns]);
+    rowValues.set(layout, values);
+  }
+  return values;
+}
+
+/**
+ * Who writes the database's part of a list document: the database, as one text column
+ * `document` (ADR 0011), or Node, from the plain columns it is made of (ADR 0029).
+ */
+export type DocumentHeadBy = "database" | "node";
+
 /** A list page's rows (`InvitationDocumentRow`), built but not run. */
 export function invitationDocumentsQuery(
   db: Q,
@@ -346,14 +364,15 @@ export function invitationDocumentsQuery(
   filter: InvitationFilter,
   page: { limit: number; cursor?: string },
   layout: InvitationDocument,
+  headBy: DocumentHeadBy,
   now: number,
 ) {
-  const times = layout.timeColumns.filter((column) => !(DOCUMENT_ROW_COLUMNS as readonly string[]).includes(column));
-  const query = filterInvitations(db, tenantId, filter, now).select([
-    ...DOCUMENT_ROW_COLUMNS,
-    ...times,
-    layout.sql(kind, db).as("document"),
-  ]);
+  const values = [...documentRowValues(layout)] as Array<keyof InvitationRow & string>;
+  const query = filterInvitations(db, tenantId, filter, now).select(
+    headBy === "database"
+      ? [...values, layout.sql(kind, db).as("document")]
+      : [...values, ...layout.headColumns.filter((column) => !values.includes(column))],
+  );
   return newestFirst(query, page.cursor, page.limit);
 }
 

@@ -28,6 +28,7 @@ import {
   failureOf,
   itemError,
 } from "./create-job.js";
+import type { DocumentHead } from "./document-head.js";
 import { type Invitation, toInvitation, type ViewContext } from "./invitation.js";
 import type { InvitationDocument } from "./invitation-documents.js";
 import * as q from "./invitation-queries.js";
@@ -270,9 +271,9 @@ export class InvitationService {
   }
 
   /**
-   * A list page in `layout` as its whole JSON body, most of each entry written by the database
-   * (ADR 0011); on SQLite by a list thread when there are any (ADR 0014), on PostgreSQL as its
-   * rows arrive (ADR 0027).
+   * A list page in `layout` as its whole JSON body: on SQLite, most of each entry written by
+   * the database (ADR 0011), by a list thread when there are any (ADR 0014); on PostgreSQL,
+   * as its rows arrive (ADR 0027), from their plain columns (ADR 0029).
    */
   async listPage(tenantId: string, options: ListOptions, layout: InvitationDocument): Promise<Buffer> {
     const now = this.deps.clock.now();
@@ -315,15 +316,17 @@ export class InvitationService {
     const { rows, count, view } = job;
     const out = new PageBytes(this.pageMemories.take());
     const page = new ListPageWriter(out, layout.tail, this.deps.box, view);
-    let read: ((fields: RowFields) => q.InvitationDocumentRow) | undefined;
+    let read: ((fields: RowFields, head: DocumentHead) => q.InvitationDocumentRow) | undefined;
+    let head: DocumentHead | undefined;
     const [, counted] = await Promise.all([
       arriving.eachRow(
         rows.sql,
         rows.parameters,
-        (columns) => {
-          read = documentRowReader(columns);
+        (columns, types) => {
+          read = documentRowReader(columns, q.documentRowValues(layout));
+          head = layout.head(columns, types);
         },
-        (fields) => page.row((read as NonNullable<typeof read>)(fields)),
+        (fields) => page.row((read as NonNullable<typeof read>)(fields, head as DocumentHead)),
       ),
       count && this.deps.db.executeQuery<{ n: number | string }>(CompiledQuery.raw(count.sql, [...count.parameters])),
     ]);
@@ -335,7 +338,7 @@ export class InvitationService {
   private listStatements(layout: InvitationDocument): ListStatements {
     let statements = this.statementsByLayout.get(layout);
     if (!statements) {
-      statements = new ListStatements(this.deps.db, this.deps.kind, layout);
+      statements = new ListStatements(this.deps.db, this.deps.kind, layout, this.deps.rowsAsTheyArrive ? "node" : "database");
       this.statementsByLayout.set(layout, statements);
     }
     return statements;

@@ -1,9 +1,9 @@
 import type { SecretBox } from "../core/crypto.js";
 import { encodeCursor } from "../core/pagination.js";
-import type { DocumentTail } from "./document-tail.js";
+import { type DocumentTail, JSON_SAFE } from "./document-tail.js";
 import { acceptLinkPrefix, buildAcceptLink, effectiveStatus } from "./invitation.js";
 import type { InvitationDocumentRow } from "./invitation-queries.js";
-import { ascii, type PageBytes } from "./page-bytes.js";
+import { type Ascii, ascii, type PageBytes } from "./page-bytes.js";
 
 /** What a list page depends on besides its rows: its length, the clock reading, the link base. */
 export interface ListPageView {
@@ -50,7 +50,7 @@ export class ListPageWriter {
     private readonly box: SecretBox,
     private readonly view: ListPageView,
   ) {
-    out.bytes(DATA);
+    out.ascii(DATA);
   }
 
   row(row: InvitationDocumentRow): void {
@@ -59,14 +59,14 @@ export class ListPageWriter {
     if (index >= view.limit) return;
     const status = effectiveStatus(row, view.now);
     // The link is written as its prefix and its token where it is one followed by the other.
-    let link: string | null = null;
+    let link: Ascii | string | null = null;
     let linkToken: string | undefined;
     if (status === "pending") {
       const token = this.box.decryptCached(row.token_cipher);
       const base = row.accept_url ?? view.defaultAcceptBase;
       const prefix = acceptLinkPrefix(base, token);
       if (prefix !== null) {
-        link = prefix;
+        link = prefixBytes(prefix);
         linkToken = token;
       } else link = buildAcceptLink(base, token);
     }
@@ -77,15 +77,28 @@ export class ListPageWriter {
 
   end(total: number | undefined): void {
     const { out } = this;
-    out.bytes(NEXT);
+    out.ascii(NEXT);
     if (this.count > this.view.limit && this.cursor !== undefined) out.text(JSON.stringify(this.cursor));
-    else out.bytes(NONE);
+    else out.ascii(NONE);
     if (total !== undefined) {
-      out.bytes(TOTAL);
+      out.ascii(TOTAL);
       out.text(String(total));
     }
     out.byte(CLOSE);
   }
+}
+
+const prefixes = new Map<string, Ascii | string>();
+
+/** A link prefix as bytes prepared once, when JSON writes it as it is (as the text, else). */
+function prefixBytes(prefix: string): Ascii | string {
+  let bytes = prefixes.get(prefix);
+  if (bytes === undefined) {
+    bytes = JSON_SAFE.test(prefix) ? ascii(prefix) : prefix;
+    if (prefixes.size >= 1_000) prefixes.clear();
+    prefixes.set(prefix, bytes);
+  }
+  return bytes;
 }
 
 /** A list page from all its rows at once (SQLite, on the event loop or a list thread). */

@@ -2,7 +2,7 @@ import { type CursorPosition, encodeCursor } from "../core/pagination.js";
 import type { DatabaseKind, Db } from "../db/database.js";
 import type { InvitationStatus } from "../db/schema.js";
 import type { InvitationDocument } from "./invitation-documents.js";
-import { countInvitationsQuery, type InvitationFilter, invitationDocumentsQuery } from "./invitation-queries.js";
+import { countInvitationsQuery, type DocumentHeadBy, type InvitationFilter, invitationDocumentsQuery } from "./invitation-queries.js";
 import type { PlainQuery } from "./list-page.js";
 
 /** What a list page's statements take from its request. */
@@ -58,6 +58,7 @@ export class ListStatements {
     private readonly db: Db,
     private readonly kind: DatabaseKind,
     private readonly layout: InvitationDocument,
+    private readonly headBy: DocumentHeadBy,
   ) {}
 
   /** The page's rows, newest first: `limit` of them after `after`. */
@@ -92,6 +93,7 @@ export class ListStatements {
       marked,
       { limit: marked.limit, cursor },
       this.layout,
+      this.headBy,
       marked.now,
     ).compile();
   }

@@ -1,5 +1,6 @@
 import type { RowFields } from "../db/raw-rows.js";
 import type { InvitationStatus } from "../db/schema.js";
+import type { DocumentHead } from "./document-head.js";
 import type { InvitationDocumentRow } from "./invitation-queries.js";
 
 type Reader = (fields: RowFields, i: number) => unknown;
@@ -9,9 +10,7 @@ const STATUSES = new Map<number, InvitationStatus>(
   (["pending", "accepted", "declined", "revoked", "expired"] as const).map((status) => [status.charCodeAt(0) * 64 + status.length, status]),
 );
 
-const readers: Record<"document" | "time" | "status" | "ascii" | "text", Reader> = {
-  // Valid while the row is being written: the page copies it at once.
-  document: (fields, i) => fields.bytes(i),
+const readers: Record<"time" | "status" | "ascii" | "text", Reader> = {
   time: (fields, i) => (fields.isNull(i) ? null : fields.integer(i)),
   status: (fields, i) => STATUSES.get(fields.firstByte(i) * 64 + fields.size(i)) ?? fields.text(i),
   ascii: (fields, i) => (fields.isNull(i) ? null : fields.ascii(i)),
@@ -20,32 +19,38 @@ const readers: Record<"document" | "time" | "status" | "ascii" | "text", Reader>
 
 /** How each column of a list row is read: timestamps as numbers, ids and ciphertexts as ASCII. */
 function readerOf(column: string): Reader {
-  if (column === "document") return readers.document;
   if (column === "status") return readers.status;
   if (column.endsWith("_at")) return readers.time;
   if (column === "id" || column === "token_cipher") return readers.ascii;
   return readers.text;
 }
 
-type RowReader = (fields: RowFields) => InvitationDocumentRow;
+type RowReader = (fields: RowFields, head: DocumentHead) => InvitationDocumentRow;
 
-const rowReaders = new Map<string, RowReader>();
+/** Readers by the columns Node reads as values, then by the statement's columns. */
+const rowReaders = new WeakMap<ReadonlySet<string>, Map<string, RowReader>>();
 
 /**
  * A list row (`InvitationDocumentRow`) from its fields as PostgreSQL sent them (ADR 0027): the
- * document stays the UTF-8 it arrived in, and only the columns Node reads become values. Made
- * once per column list, as one object literal, so that a row is one allocation.
+ * `values` columns become values, and the database's part of the document is left to `head`,
+ * which writes it from the fields while the row is being written (ADR 0029). Made once per
+ * column list, as one object literal, so that a row is one allocation.
  */
-export function documentRowReader(columns: readonly string[]): RowReader {
+export function documentRowReader(columns: readonly string[], values: ReadonlySet<string>): RowReader {
+  let readers = rowReaders.get(values);
+  if (readers === undefined) {
+    readers = new Map();
+    rowReaders.set(values, readers);
+  }
   const key = columns.join("\u0000");
-  let reader = rowReaders.get(key);
+  let reader = readers.get(key);
   if (reader === undefined) {
     const read = columns.map(readerOf);
     // The names are the statement's own column names, quoted as JSON string literals.
-    const fields = columns.map((column, i) => `${JSON.stringify(column)}: read[${i}](fields, ${i})`).join(", ");
-    reader = new Function("read", `return (fields) => ({ ${fields} });`)(read) as RowReader;
-    if (rowReaders.size >= 100) rowReaders.clear();
-    rowReaders.set(key, reader);
+    const fields = columns.flatMap((column, i) => (values.has(column) ? [`${JSON.stringify(column)}: read[${i}](fields, ${i})`] : []));
+    reader = new Function("read", `return (fields, head) => ({ ${[...fields, "head", "fields"].join(", ")} });`)(read) as RowReader;
+    if (readers.size >= 100) readers.clear();
+    readers.set(key, reader);
   }
   return reader;
 }

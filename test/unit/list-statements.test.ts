@@ -45,9 +45,9 @@ const values: fc.Arbitrary<ListValues> = fc.record(
 
 /** A list page's statements, compiled once per shape and filled per request (ADR 0019). */
 describe("list statements", () => {
-  for (const [kind, db] of engines) {
-    it(`are, on ${kind}, exactly what Kysely compiles for the same request, whatever its values and shape`, () => {
-      const statements = new ListStatements(db, kind, invitationDocument);
+  for (const [[kind, db], headBy] of engines.flatMap((engine) => (["database", "node"] as const).map((by) => [engine, by] as const))) {
+    it(`are, on ${kind} with documents by ${headBy}, exactly what Kysely compiles for the same request, whatever its values and shape`, () => {
+      const statements = new ListStatements(db, kind, invitationDocument, headBy);
       fc.assert(
         fc.property(values, (v) => {
           const filter = {
@@ -64,6 +64,7 @@ describe("list statements", () => {
             filter,
             { limit: v.limit, cursor },
             invitationDocument,
+            headBy,
             v.now,
           ).compile();
           const count = countInvitationsQuery(db, v.tenantId, filter, v.now).compile();
@@ -77,7 +78,7 @@ describe("list statements", () => {
 
   it("compiles a shape once and fills in the values of each request", () => {
     const [kind, db] = engines[0] as [DatabaseKind, Db];
-    const statements = new ListStatements(db, kind, invitationDocument);
+    const statements = new ListStatements(db, kind, invitationDocument, "database");
     const first = statements.rows({ tenantId: "ten_a", organizationId: "org_a", now: 1, limit: 51 });
     const second = statements.rows({ tenantId: "ten_b", organizationId: "org_b", now: 2, limit: 11 });
     expect(second.sql).toBe(first.sql);
