@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 
 /** Runtime configuration, read once from the environment (PRODUCT.md §6). */
@@ -36,7 +37,8 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl: nonEmpty(env.SMTP_URL),
     redisUrl: nonEmpty(env.REDIS_URL),
     logLevel: env.LOG_LEVEL ?? "info",
-    listThreads: parseCount("USHER_LIST_THREADS", env.USHER_LIST_THREADS ?? "1", 16),
+    // Two where there are two cores to run them (ADR 0014).
+    listThreads: parseCount("USHER_LIST_THREADS", env.USHER_LIST_THREADS ?? String(Math.min(2, availableParallelism())), 16),
   };
 }
 

@@ -7,7 +7,7 @@ import { buildApp } from "../../src/app.js";
 import { createUsher } from "../../src/container.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { invitationDocument } from "../../src/http/native/schemas.js";
-import { ListThreads } from "../../src/invitations/list-threads.js";
+import { ListThreads, SENT_AHEAD } from "../../src/invitations/list-threads.js";
 import {
   type Answer,
   type Client,
@@ -159,6 +159,40 @@ describe("list pages on SQLite's list threads", () => {
   });
 });
 
+describe("several list threads", () => {
+  let ctx: TestContext;
+
+  beforeAll(async () => {
+    ctx = await createTestContext("sqlite");
+  });
+  afterAll(async () => ctx?.close());
+
+  it("are sent a few pages ahead each, and the rest as they answer, every page answered in full", async () => {
+    const threads = new ListThreads({
+      count: 2,
+      file: path.join(ctx.config.dataDir, "usher.sqlite"),
+      secret: ctx.config.secret,
+      layout: invitationDocument,
+      log: pino({ level: "silent" }),
+    });
+    // A statement that takes a while and finds no invitation, so that pages pile up.
+    const slow = {
+      sql: "with recursive c(n) as (select 1 union all select n + 1 from c where n < 20000) select * from invitations where (select count(*) from c) < 0",
+      parameters: [],
+    };
+    const view = { limit: 50, now: 0, defaultAcceptBase: "http://x/accept" };
+    try {
+      const pages = await Promise.all(
+        Array.from({ length: 8 * SENT_AHEAD }, () => threads.render({ rows: slow, view }, async () => Buffer.from("on the event loop"))),
+      );
+      for (const page of pages) expect(JSON.parse(String(page))).toEqual({ data: [], nextCursor: null });
+      expect(threads.stats).toMatchObject({ threaded: pages.length, fallen: 0, mostAhead: SENT_AHEAD });
+    } finally {
+      await threads.close();
+    }
+  });
+});
+
 describe("a list thread that fails", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "usher-list-threads-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -176,10 +210,12 @@ describe("a list thread that fails", () => {
     });
     const request = { rows: { sql: "select 1", parameters: [] }, view: { limit: 50, now: 0, defaultAcceptBase: "http://x/accept" } };
     try {
-      const answers = await Promise.all([1, 2, 3].map((n) => threads.render(request, async () => Buffer.from(`page ${n}`))));
-      expect(answers.map(String)).toEqual(["page 1", "page 2", "page 3"]);
+      // More than the two threads are sent ahead: the rest wait on the event loop, and are owed too.
+      const numbers = Array.from({ length: 3 * SENT_AHEAD }, (_, i) => i + 1);
+      const answers = await Promise.all(numbers.map((n) => threads.render(request, async () => Buffer.from(`page ${n}`))));
+      expect(answers.map(String)).toEqual(numbers.map((n) => `page ${n}`));
       expect(String(await threads.render(request, async () => Buffer.from("later")))).toBe("later");
-      expect(threads.stats).toEqual({ threaded: 0, fallen: 4, reused: 0 });
+      expect(threads.stats).toEqual({ threaded: 0, fallen: numbers.length + 1, reused: 0, mostAhead: SENT_AHEAD });
       expect(threads.serves(invitationDocument)).toBe(false);
       expect(lines).toHaveLength(1);
       expect(JSON.parse(lines[0] ?? "{}").msg).toBe("list pages are written on the event loop from now on");

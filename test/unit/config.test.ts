@@ -1,11 +1,12 @@
+import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 
 describe("configuration", () => {
   const base = { USHER_SECRET: "a-secret", USHER_DATA_DIR: "/nonexistent/usher" };
 
-  it("writes SQLite's list pages on one thread unless told otherwise", () => {
-    expect(loadConfig(base).listThreads).toBe(1);
+  it("writes SQLite's list pages on two threads, or one on a single core, unless told otherwise", () => {
+    expect(loadConfig(base).listThreads).toBe(Math.min(2, availableParallelism()));
     expect(loadConfig({ ...base, USHER_LIST_THREADS: "0" }).listThreads).toBe(0);
     expect(loadConfig({ ...base, USHER_LIST_THREADS: "4" }).listThreads).toBe(4);
   });
