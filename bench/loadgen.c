@@ -9,7 +9,10 @@
  * connections, wrapping at the end) as soon as its previous response is complete. Latency is
  * per request, from writing it to reading the last byte of its response. It writes "measure"
  * and "end" lines to stderr as the measured window opens and closes, so that the caller can
- * read the server's CPU time and memory at those moments, and prints one JSON line.
+ * read the server's CPU time and memory at those moments, and prints one JSON line. With
+ * LOADGEN_DUMP set to a file name, it also writes there one line per measured request: when
+ * it ended (ms into the window), its latency, its connection and its request's index, to see
+ * whether slow requests come together in time or on some connections.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -192,6 +195,7 @@ int main(int argc, char **argv) {
   }
   for (int i = 0; i < connections; i++) start_request(&cs[i]);
 
+  FILE *dump = getenv("LOADGEN_DUMP") ? fopen(getenv("LOADGEN_DUMP"), "w") : NULL;
   double begin = now_ms(), measure_from = begin + warmup, measure_to = measure_from + seconds;
   int in_flight = connections, opened = 0, closed = 0;
   struct epoll_event events[256];
@@ -227,6 +231,7 @@ int main(int argc, char **argv) {
       double done = now_ms();
       if (c->started >= measure_from && done <= measure_to) {
         record(done - c->started);
+        if (dump) fprintf(dump, "%.3f %.3f %d %d\n", done - measure_from, done - c->started, c->fd, (int)(c->req - requests));
         completed++;
         if (status < 200 || status > 299) non2xx++;
       }
@@ -240,6 +245,7 @@ int main(int argc, char **argv) {
   // Every connection may finish in the batch that crosses the end of the window (a server
   // that paused with all requests in flight), leaving the loop before the line above.
   if (!closed) fprintf(stderr, "end\n");
+  if (dump) fclose(dump);
   qsort(latencies, latency_count, sizeof(double), compare);
   printf("{\"requests\":%zu,\"rps\":%.1f,\"p50\":%.2f,\"p90\":%.2f,\"p99\":%.2f,\"max\":%.2f,\"non2xx\":%zu,\"errors\":%zu,\"wrapped\":%zu}\n",
          completed, completed / (seconds / 1000), percentile(50), percentile(90), percentile(99), percentile(100), non2xx, errors, wrapped);
