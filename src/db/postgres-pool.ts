@@ -1,6 +1,6 @@
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
 import type pg from "pg";
-import { type RawRowStats, RawRowsQuery, type RowFields } from "./raw-rows.js";
+import { DescribedColumns, type RawRowStats, RawRowsQuery, type RowFields } from "./raw-rows.js";
 import { RowBuilders } from "./rows.js";
 
 /**
@@ -71,7 +71,8 @@ export class ArrayRowPool implements PostgresPool {
   private readonly names: StatementNames;
   private readonly onError: (error: Error) => void;
   /** Rows `eachRow` read as bytes and as the driver's strings (raw-rows.ts). */
-  readonly rawStats: RawRowStats = { raw: 0, text: 0 };
+  readonly rawStats: RawRowStats = { raw: 0, text: 0, undescribed: 0 };
+  private readonly described = new DescribedColumns();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -109,7 +110,7 @@ export class ArrayRowPool implements PostgresPool {
   ): Promise<void> {
     const client = (await this.connect()) as ArrayRowClient;
     try {
-      await client.eachRow(text, values, onColumns, onRow, this.rawStats);
+      await client.eachRow(text, values, onColumns, onRow, this.rawStats, this.described);
     } finally {
       client.release();
     }
@@ -166,11 +167,12 @@ class ArrayRowClient implements PostgresPoolClient {
     onColumns: (names: readonly string[], types: readonly number[]) => void,
     onRow: (row: RowFields) => void,
     stats: RawRowStats,
+    described: DescribedColumns,
   ): Promise<void> {
     const run = (name: string | undefined) =>
       new Promise<void>((resolve, reject) => {
         const config = { text, values: [...values], ...(name !== undefined && { name }) };
-        const query = new RawRowsQuery(config, onColumns, onRow, stats);
+        const query = new RawRowsQuery(config, onColumns, onRow, stats, described);
         (query as unknown as { callback: (error?: Error) => void }).callback = (error) => (error ? reject(error) : resolve());
         this.client.query(query);
       });

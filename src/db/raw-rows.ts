@@ -114,12 +114,40 @@ export class RawFields implements RowFields {
 }
 
 const RAW = Symbol("usher.rawRows");
-type Flagged = { [RAW]?: boolean };
+const UNDESCRIBED = Symbol("usher.undescribed");
+type Flagged = { [RAW]?: boolean; [UNDESCRIBED]?: boolean };
 
-/** Rows read as bytes or as strings, for observation (tests, and a check that the pool is this one). */
+/**
+ * Rows read as bytes or as strings, and statements run without asking for their columns, for
+ * observation (tests, and a check that the pool is this one).
+ */
 export interface RawRowStats {
   raw: number;
   text: number;
+  undescribed: number;
+}
+
+interface Columns {
+  names: readonly string[];
+  types: readonly number[];
+}
+
+/**
+ * The result columns of named statements, as PostgreSQL described them at their first run on
+ * any connection. A name stands for one text, whose columns are fixed (a statement whose result
+ * changes under it is refused by PostgreSQL and named anew), so later runs need not ask again.
+ */
+export class DescribedColumns {
+  private readonly byName = new Map<string, Columns>();
+
+  get(name: string): Columns | undefined {
+    return this.byName.get(name);
+  }
+
+  set(name: string, columns: Columns): void {
+    if (this.byName.size >= 256) this.byName.clear();
+    this.byName.set(name, columns);
+  }
 }
 
 /**
@@ -131,26 +159,38 @@ export class RawRowsQuery extends pg.Query {
   private failure: unknown;
 
   constructor(
-    config: { text: string; values: unknown[]; name?: string },
+    private readonly config: { text: string; values: unknown[]; name?: string },
     private readonly onColumns: (names: readonly string[], types: readonly number[]) => void,
     private readonly onRow: (row: RowFields) => void,
     private readonly stats: RawRowStats,
+    private readonly described?: DescribedColumns,
   ) {
     super(config);
     this.raw = new RawFields();
     // The driver declares `submit` a property; it answers an error the client reports.
     const submit = pg.Query.prototype.submit as unknown as (this: pg.Query, connection: pg.Connection) => Error | null;
     this.submit = ((connection: pg.Connection) => {
-      (connection as Flagged)[RAW] = true;
-      return submit.call(this, connection);
+      const flagged = connection as Flagged;
+      flagged[RAW] = true;
+      const known = config.name === undefined ? undefined : described?.get(config.name);
+      // Only a connection of this pool leaves the Describe out when told (`RawRowsClient`).
+      if (known === undefined || flagged[UNDESCRIBED] === undefined) return submit.call(this, connection);
+      // The columns are known: PostgreSQL is not asked for them again (no RowDescription).
+      this.stats.undescribed += 1;
+      this.onColumns(known.names, known.types);
+      flagged[UNDESCRIBED] = true;
+      try {
+        return submit.call(this, connection);
+      } finally {
+        flagged[UNDESCRIBED] = false;
+      }
     }) as pg.Query["submit"];
   }
 
   handleRowDescription(message: { fields: Array<{ name: string; dataTypeID: number }> }): void {
-    this.onColumns(
-      message.fields.map((field) => field.name),
-      message.fields.map((field) => field.dataTypeID),
-    );
+    const columns = { names: message.fields.map((field) => field.name), types: message.fields.map((field) => field.dataTypeID) };
+    if (this.config.name !== undefined) this.described?.set(this.config.name, columns);
+    this.onColumns(columns.names, columns.types);
   }
 
   handleDataRow(message: { fields?: Array<string | null>; raw?: Buffer; offset?: number }): void {
@@ -209,6 +249,14 @@ export class RawRowsClient extends pg.Client {
   constructor(config?: string | pg.ClientConfig) {
     super(config);
     const connection = (this as unknown as { connection: pg.Connection & Flagged & ListenedConnection }).connection;
+    // A prepared statement's Describe is left out while `UNDESCRIBED` says so (RawRowsQuery).
+    const describe = (connection as unknown as { describe?: unknown }).describe;
+    if (typeof describe === "function") {
+      connection[UNDESCRIBED] = false;
+      (connection as unknown as { describe: (...args: unknown[]) => unknown }).describe = function (this: unknown, ...args: unknown[]) {
+        return connection[UNDESCRIBED] === true ? undefined : describe.apply(this, args);
+      };
+    }
     if (typeof connection.attachListeners !== "function") return;
     connection.attachListeners = (stream: NodeJS.ReadableStream) => {
       const parser = new Parser() as unknown as ParserInternals;

@@ -13,14 +13,18 @@ describe.runIf(TEST_DATABASE_URL)("rows read as they arrive (postgres)", () => {
   });
   afterAll(async () => handle?.close());
 
+  /** The columns each statement was read with, in the order run. */
+  const columnsSeen: Array<{ names: readonly string[]; types: readonly number[] }> = [];
+
   async function read(text: string, values: unknown[], each: (row: RowFields) => unknown): Promise<unknown[]> {
     const seen: unknown[] = [];
     let columns: readonly string[] = [];
     await handle.pool?.eachRow(
       text,
       values,
-      (names) => {
+      (names, types) => {
         columns = names;
+        columnsSeen.push({ names, types });
       },
       (row) => seen.push(each(row)),
     );
@@ -75,5 +79,32 @@ describe.runIf(TEST_DATABASE_URL)("rows read as they arrive (postgres)", () => {
     await expect(read("select 1 / $1::int as n", [0], (row) => row.integer(0))).rejects.toThrow(/division by zero/);
     const { rows } = await sql<{ t: string }>`select 'after' as t`.execute(handle.db);
     expect(rows).toEqual([{ t: "after" }]);
+  });
+
+  it("asks for a named statement's columns once, and again once the statement changed under it", async () => {
+    // A temporary table: the suite shares its database, and its pool is the one connection.
+    await sql`create temporary table undescribed (a int, b text)`.execute(handle.db);
+    await sql`insert into undescribed values (1, 'one')`.execute(handle.db);
+    const pool = handle.pool;
+    if (!pool) throw new Error("a PostgreSQL handle has a pool");
+    const run = async () => {
+      columnsSeen.length = 0;
+      const rows = await read("select * from undescribed", [], (row) => [row.integer(0), row.text(1)]);
+      expect(rows).toEqual([[1, "one"]]);
+      return [...columnsSeen];
+    };
+    const described = (types: number[]) => ({ names: ["a", "b"], types });
+    const before = pool.rawStats.undescribed;
+    // Unnamed twice, then named and described, then named and not asked again.
+    // Once each: PostgreSQL sends no description where it is not asked for one.
+    for (let i = 0; i < 5; i++) expect(await run()).toEqual([described([23, 25])]);
+    expect(pool.rawStats.undescribed - before).toBe(2);
+    // Its result changes: PostgreSQL refuses the plan, the text is named anew and described.
+    await sql`alter table undescribed alter column a type bigint`.execute(handle.db);
+    expect(await run()).toEqual([described([23, 25]), described([20, 25])]);
+    expect(await run()).toEqual([described([20, 25])]);
+    // The refused run was sent without asking, and so was the one after the new name's first.
+    expect(pool.rawStats.undescribed - before).toBe(4);
+    await sql`drop table undescribed`.execute(handle.db);
   });
 });
