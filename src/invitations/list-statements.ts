@@ -19,7 +19,7 @@ export interface ListValues {
   after?: CursorPosition;
 }
 
-type Slot = "tenantId" | "organizationId" | "email" | "inviterUserId" | "now" | "afterCreatedAt" | "afterId";
+type Slot = "tenantId" | "organizationId" | "email" | "inviterUserId" | "now" | "limit" | "afterCreatedAt" | "afterId";
 
 /**
  * A value Kysely is given in place of each of the request's, to find where that value goes
@@ -32,6 +32,7 @@ const MARKS: Readonly<Record<Slot, string | number>> = {
   email: "\u0000email",
   inviterUserId: "\u0000inviter",
   now: -7_301_000_001,
+  limit: -7_301_000_002,
   afterCreatedAt: -7_301_000_003,
   afterId: "cursor_0mark0",
 };
@@ -62,8 +63,7 @@ export class ListStatements {
 
   /** The page's rows, newest first: `limit` of them after `after`. */
   rows(values: ListValues): PlainQuery {
-    // The limit is in the statement's text (`newestFirst`): a shape for each.
-    return fill(this.template("rows", `rows${shape(values)}|${values.limit}${values.after ? "|after" : ""}`, values), values);
+    return fill(this.template("rows", `rows${shape(values)}${values.after ? "|after" : ""}`, values), values);
   }
 
   /** The number of invitations the filter matches, as one row `{n}`. */
@@ -115,7 +115,7 @@ function marked(values: ListValues): MarkedValues {
     inviterUserId: values.inviterUserId === undefined ? undefined : (MARKS.inviterUserId as string),
     statuses: values.statuses === undefined ? undefined : [...values.statuses],
     now: MARKS.now as number,
-    limit: values.limit,
+    limit: MARKS.limit as number,
     after: values.after ? { createdAt: MARKS.afterCreatedAt as number, id: MARKS.afterId as string } : undefined,
   };
 }

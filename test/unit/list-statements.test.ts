@@ -76,18 +76,13 @@ describe("list statements", () => {
     });
   }
 
-  it("compiles a shape once and fills in the values of each request, its limit in the text", () => {
+  it("compiles a shape once and fills in the values of each request", () => {
     const [kind, db] = engines[0] as [DatabaseKind, Db];
     const statements = new ListStatements(db, kind, invitationDocument, "database");
     const first = statements.rows({ tenantId: "ten_a", organizationId: "org_a", now: 1, limit: 51 });
-    const second = statements.rows({ tenantId: "ten_b", organizationId: "org_b", now: 2, limit: 51 });
-    const shorter = statements.rows({ tenantId: "ten_b", organizationId: "org_b", now: 2, limit: 11 });
+    const second = statements.rows({ tenantId: "ten_b", organizationId: "org_b", now: 2, limit: 11 });
     expect(second.sql).toBe(first.sql);
-    expect(first.parameters).toEqual(["ten_a", "org_a"]);
-    expect(second.parameters).toEqual(["ten_b", "org_b"]);
-    // PostgreSQL's generic plan of a prepared statement knows a limit only from its text.
-    expect(first.sql).toMatch(/ limit 51$/);
-    expect(shorter.sql).toMatch(/ limit 11$/);
-    expect(shorter.parameters).toEqual(["ten_b", "org_b"]);
+    expect(first.parameters).toEqual(["ten_a", "org_a", 51]);
+    expect(second.parameters).toEqual(["ten_b", "org_b", 11]);
   });
 });
