@@ -36,9 +36,7 @@ export interface LoadResult {
   requests: number;
   rps: number;
   p50: number;
-  p90: number;
   p99: number;
-  max: number;
   /** Non-2xx answers and connection errors in the measured window. */
   bad: number;
   /** How many times the run went through all `count` requests. */
@@ -105,9 +103,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       requests: number;
       rps: number;
       p50: number;
-      p90: number;
       p99: number;
-      max: number;
       non2xx: number;
       errors: number;
       wrapped: number;
@@ -116,9 +112,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       requests: result.requests,
       rps: result.rps,
       p50: result.p50,
-      p90: result.p90,
       p99: result.p99,
-      max: result.max,
       bad: result.non2xx + result.errors,
       wrapped: result.wrapped,
     };

@@ -9,9 +9,10 @@ type Column = keyof InvitationRow & string;
 /**
  * One field of an invitation's JSON on a list page (ADR 0011). The database writes a column as
  * stored, a column holding JSON text as JSON and objects that are `null` while `presentWhen`
- * is (on PostgreSQL, Node writes them the same way from the row's bytes: ADR 0029); Node adds the times (epoch milliseconds as ISO 8601, which SQLite's `strftime` makes
- * slowly), the effective status (it depends on the request's clock) and the accept link (it
- * decrypts the token).
+ * is (on PostgreSQL, Node writes them the same way from the row's bytes: ADR 0029); Node adds
+ * the times (epoch milliseconds as ISO 8601, which SQLite's `strftime` makes slowly), the
+ * effective status (it depends on the request's clock) and the accept link (it decrypts the
+ * token).
  */
 export type DocumentField =
   | { kind: "column"; column: Column }
@@ -46,6 +47,7 @@ export class InvitationDocument {
   /** The columns the database's part is written from, for a statement that reads them plainly. */
   readonly headColumns: readonly Column[];
   private readonly heads = new Map<string, DocumentHead>();
+  private readonly headsOf = new WeakMap<readonly string[], DocumentHead>();
 
   constructor(spec: Readonly<Record<string, DocumentField>>) {
     for (const [key, f] of Object.entries(spec)) {
@@ -73,13 +75,17 @@ export class InvitationDocument {
    * `types` are the statement's columns and their PostgreSQL type OIDs. Made once for each.
    */
   head(names: readonly string[], types: readonly number[]): DocumentHead {
+    // A named statement's columns come as the same arrays every time (`DescribedColumns`).
+    let head = this.headsOf.get(names);
+    if (head !== undefined) return head;
     const key = `${names.join(",")}|${types.join(",")}`;
-    let head = this.heads.get(key);
+    head = this.heads.get(key);
     if (head === undefined) {
       head = new DocumentHead(headFields(this.database), names, types);
       if (this.heads.size >= 100) this.heads.clear();
       this.heads.set(key, head);
     }
+    this.headsOf.set(names, head);
     return head;
   }
 

@@ -27,6 +27,8 @@ function readerOf(column: string): Reader {
 
 type RowReader = (fields: RowFields, head: DocumentHead) => InvitationDocumentRow;
 
+const readerOfColumns = new WeakMap<readonly string[], { values: ReadonlySet<string>; reader: RowReader }>();
+
 /** Readers by the columns Node reads as values, then by the statement's columns. */
 const rowReaders = new WeakMap<ReadonlySet<string>, Map<string, RowReader>>();
 
@@ -37,6 +39,9 @@ const rowReaders = new WeakMap<ReadonlySet<string>, Map<string, RowReader>>();
  * column list, as one object literal, so that a row is one allocation.
  */
 export function documentRowReader(columns: readonly string[], values: ReadonlySet<string>): RowReader {
+  // A named statement's columns come as the same array every time (`DescribedColumns`).
+  const known = readerOfColumns.get(columns);
+  if (known?.values === values) return known.reader;
   let readers = rowReaders.get(values);
   if (readers === undefined) {
     readers = new Map();
@@ -52,5 +57,6 @@ export function documentRowReader(columns: readonly string[], values: ReadonlySe
     if (readers.size >= 100) readers.clear();
     readers.set(key, reader);
   }
+  readerOfColumns.set(columns, { values, reader });
   return reader;
 }
