@@ -178,7 +178,7 @@ export class Ascii {
   readonly last: number;
   readonly length: number;
 
-  constructor(readonly text: string) {
+  constructor(text: string) {
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) throw new Error(`not ASCII: ${text}`);
     this.bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
     const view = new DataView(this.bytes.buffer);
