@@ -17,6 +17,8 @@ export interface Config {
   logLevel: string;
   /** SQLite: threads that write list pages (ADR 0014); 0 writes them on the event loop. */
   listThreads: number;
+  /** PostgreSQL: connections that carry list pages pipelined (ADR 0033); 0 sends them through the pool. */
+  listConnections: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -39,6 +41,12 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.LOG_LEVEL ?? "info",
     // Two where there are two cores to run them (ADR 0014).
     listThreads: parseCount("USHER_LIST_THREADS", env.USHER_LIST_THREADS ?? String(Math.min(2, availableParallelism())), 16),
+    // One per two cores: a busy connection's process never waits to be woken (ADR 0033).
+    listConnections: parseCount(
+      "USHER_LIST_CONNECTIONS",
+      env.USHER_LIST_CONNECTIONS ?? String(Math.max(1, Math.floor(availableParallelism() / 2))),
+      64,
+    ),
   };
 }
 

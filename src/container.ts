@@ -58,6 +58,7 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
     openDatabase({
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
+      listConnections: config.listConnections,
       // The reason only: the driver hangs the whole connection on the error (its state and
       // the text of every statement it prepared), which a log line has no use for.
       onConnectionError: (error) =>
@@ -135,6 +136,7 @@ export async function createUsher(config: Config, overrides: Overrides = {}) {
     publicUrl: config.publicUrl,
     listThreads,
     rowsAsTheyArrive: database.pool,
+    listReads: database.listReads,
   });
   const lifecycle = new LifecycleService({
     db,

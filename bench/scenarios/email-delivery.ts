@@ -208,6 +208,7 @@ function benchConfig(overrides: Partial<Config>): Config {
     redisUrl: undefined,
     logLevel: "warn",
     listThreads: 0,
+    listConnections: 1,
     ...overrides,
   };
 }

@@ -3,6 +3,7 @@ import path from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
+import { PipelinedReads } from "./pipelined-reads.js";
 import { ArrayRowPool } from "./postgres-pool.js";
 import { RawRowsClient } from "./raw-rows.js";
 import type { Database } from "./schema.js";
@@ -18,6 +19,11 @@ export interface DatabaseHandle {
   kind: DatabaseKind;
   /** PostgreSQL: the pool Kysely uses, which also reads a query's rows as they arrive (`eachRow`). */
   pool?: ArrayRowPool;
+  /**
+   * PostgreSQL: connections that send list pages' statements pipelined and keep their generic
+   * plans (ADR 0033), for the statements whose one plan serves every value.
+   */
+  listReads?: PipelinedReads;
   close(): Promise<void>;
 }
 
@@ -46,6 +52,8 @@ export interface OpenDatabaseOptions {
    * cancels it (and its request answers 503, ADR 0028). Migrations run without it.
    */
   statementTimeoutMs?: number;
+  /** PostgreSQL: connections for `listReads` at most; 0 sends list pages through the pool. */
+  listConnections?: number;
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -58,14 +66,13 @@ export function sqliteFile(dataDir: string): string {
 
 export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({
+    const connection = {
       connectionString: options.databaseUrl,
-      max: options.poolSize ?? 16,
       connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
       // Sent when each connection starts, so that `reset statement_timeout` comes back to it.
       statement_timeout: options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS,
-      Client: RawRowsClient,
-    });
+    };
+    const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 16, Client: RawRowsClient });
     // A connection dropped by the server (restart, failover) is an `error` event, which
     // unheard would end the process: the pool hears its idle ones (and removes them), the
     // Kysely pool those lent out (postgres-pool.ts).
@@ -73,7 +80,21 @@ export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
     pool.on("error", onError);
     const rows = new ArrayRowPool(pool, { onError });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: rows }) });
-    return { db, kind: "postgres", pool: rows, close: () => db.destroy() };
+    const count = options.listConnections ?? 1;
+    const listReads =
+      count > 0
+        ? new PipelinedReads({
+            // Every statement sent here has one plan for all its values (ADR 0033).
+            connection: { ...connection, options: "-c plan_cache_mode=force_generic_plan" },
+            count,
+            onError,
+          })
+        : undefined;
+    const close = async () => {
+      await listReads?.close();
+      await db.destroy();
+    };
+    return { db, kind: "postgres", pool: rows, ...(listReads && { listReads }), close };
   }
   mkdirSync(options.dataDir, { recursive: true });
   const file = sqliteFile(options.dataDir);

@@ -19,14 +19,19 @@ const ID = sql.ref("id");
 /**
  * Newest first, after the keyset `cursor` when one is given, at most `limit` rows. The cursor is
  * a row-value comparison, `(created_at, id) < (…)`, so that both engines read the index range
- * (an `or` here scans).
+ * (an `or` here scans). The limit is a parameter, unless `limitInText`: a generic plan cannot
+ * know a parameter's limit and reckons on a tenth of the rows (ADR 0004, ADR 0033).
  */
 export function newestFirst<DB, TB extends keyof DB, O>(
   query: SelectQueryBuilder<DB, TB, O>,
   cursor: string | undefined,
   limit: number,
+  limitInText = false,
 ): SelectQueryBuilder<DB, TB, O> {
   const after = decodeCursor(cursor);
   const ordered = after ? query.where(sql<SqlBool>`(${CREATED_AT}, ${ID}) < (${after.createdAt}, ${after.id})`) : query;
-  return ordered.orderBy(CREATED_AT, "desc").orderBy(ID, "desc").limit(limit);
+  const newest = ordered.orderBy(CREATED_AT, "desc").orderBy(ID, "desc");
+  if (!limitInText) return newest.limit(limit);
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`not a row limit: ${limit}`);
+  return newest.limit(sql.lit(limit));
 }

@@ -6,6 +6,7 @@ import * as serverSecret from "./migrations/0003-server-secret.js";
 import * as mailboxStorage from "./migrations/0004-mailbox-storage.js";
 import * as idempotencyRetention from "./migrations/0005-idempotency-retention.js";
 import * as membershipsNewestFirst from "./migrations/0006-memberships-newest-first.js";
+import * as organizationStatistics from "./migrations/0007-organization-statistics.js";
 
 /** Migrations are compiled in, so a built server needs no migration folder at run time. */
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   "0004-mailbox-storage": mailboxStorage,
   "0005-idempotency-retention": idempotencyRetention,
   "0006-memberships-newest-first": membershipsNewestFirst,
+  "0007-organization-statistics": organizationStatistics,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -56,7 +56,7 @@ export class StatementNames {
 }
 
 /** PostgreSQL's answer to a prepared statement whose result columns changed since it was prepared. */
-function isStalePlan(error: unknown): boolean {
+export function isStalePlan(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
   return code === "0A000" && typeof message === "string" && message.includes("cached plan must not change result type");
 }

@@ -115,7 +115,9 @@ export class RawFields implements RowFields {
 
 const RAW = Symbol("usher.rawRows");
 const UNDESCRIBED = Symbol("usher.undescribed");
-type Flagged = { [RAW]?: boolean; [UNDESCRIBED]?: boolean };
+/** Set on a pipelined client's connection, which runs `RawRowsQuery`s only (pipelined-reads.ts). */
+const ALL_RAW = Symbol("usher.allRaw");
+type Flagged = { [RAW]?: boolean; [UNDESCRIBED]?: boolean; [ALL_RAW]?: boolean };
 
 /**
  * Rows read as bytes or as strings, and statements run without asking for their columns, for
@@ -249,6 +251,10 @@ export class RawRowsClient extends pg.Client {
   constructor(config?: string | pg.ClientConfig) {
     super(config);
     const connection = (this as unknown as { connection: pg.Connection & Flagged & ListenedConnection }).connection;
+    // Pipelined, a query's rows may arrive while the next one has already been sent, so the
+    // flag a query sets and clears cannot tell whose rows they are: such a client runs
+    // `RawRowsQuery`s only, and every row it reads is left undecoded.
+    if (typeof config === "object" && config.pipeline === true) connection[ALL_RAW] = true;
     // A prepared statement's Describe is left out while `UNDESCRIBED` says so (RawRowsQuery).
     const describe = (connection as unknown as { describe?: unknown }).describe;
     if (typeof describe === "function") {
@@ -263,7 +269,7 @@ export class RawRowsClient extends pg.Client {
       const decode = parser.handlePacket;
       if (typeof decode !== "function") return defaultListen(connection, stream);
       parser.handlePacket = (offset, code, length, bytes) =>
-        code === DATA_ROW && connection[RAW] === true
+        code === DATA_ROW && (connection[RAW] === true || connection[ALL_RAW] === true)
           ? { name: "dataRow", length, raw: bytes, offset }
           : decode.call(parser, offset, code, length, bytes);
       stream.on("data", (buffer: Buffer) => parser.parse(buffer, (message) => emit(connection, message as { name: string })));

@@ -362,7 +362,7 @@ export function invitationDocumentsQuery(
   kind: DatabaseKind,
   tenantId: string,
   filter: InvitationFilter,
-  page: { limit: number; cursor?: string },
+  page: { limit: number; cursor?: string; limitInText?: boolean },
   layout: InvitationDocument,
   headBy: DocumentHeadBy,
   now: number,
@@ -373,7 +373,7 @@ export function invitationDocumentsQuery(
       ? [...values, layout.sql(kind, db).as("document")]
       : [...values, ...layout.headColumns.filter((column) => !values.includes(column))],
   );
-  return newestFirst(query, page.cursor, page.limit);
+  return newestFirst(query, page.cursor, page.limit, page.limitInText);
 }
 
 /** The number of invitations the filter matches, as one row `{n}`, built but not run. */

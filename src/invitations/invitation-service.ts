@@ -66,6 +66,11 @@ export interface InvitationServiceDeps {
   listThreads?: ListThreads;
   /** PostgreSQL: a query's rows read as they arrive, which list pages are written from (ADR 0027). */
   rowsAsTheyArrive?: Pick<ArrayRowPool, "eachRow">;
+  /**
+   * PostgreSQL: the same, on connections that pipeline and keep generic plans, for the list
+   * statements that have one plan for every value (ADR 0033).
+   */
+  listReads?: Pick<ArrayRowPool, "eachRow">;
 }
 
 const HOUR_MS = 3_600_000;
@@ -295,7 +300,7 @@ export class InvitationService {
     const rows = statements.rows(values);
     const count = options.includeTotal ? statements.count(values) : undefined;
     const view: ListPageView = { limit: options.limit, now, defaultAcceptBase: this.viewContext(settings, now).defaultAcceptBase };
-    const arriving = this.deps.rowsAsTheyArrive;
+    const arriving = (rows.onePlan ? this.deps.listReads : undefined) ?? this.deps.rowsAsTheyArrive;
     if (arriving) return this.writeAsRowsArrive(arriving, { rows, count, view }, layout);
     const here = async () => {
       const [found, counted] = await Promise.all([

@@ -38,6 +38,27 @@ const MARKS: Readonly<Record<Slot, string | number>> = {
 };
 const SLOT_OF = new Map<unknown, Slot>(Object.entries(MARKS).map(([slot, mark]) => [mark, slot as Slot]));
 
+/**
+ * A list page's rows statement. `onePlan`: the statement lists one organization's invitations,
+ * newest first, with no other filter, on PostgreSQL, and its limit is in its text; the plan
+ * PostgreSQL makes for it without its values (the organization's index) is the right one for
+ * every organization, so it can be kept rather than made at every page (ADR 0033).
+ */
+export interface RowsStatement extends PlainQuery {
+  onePlan: boolean;
+}
+
+/** Whether a request's rows statement is one that keeps one plan (see `RowsStatement`). */
+export function hasOnePlan(kind: DatabaseKind, values: ListValues): boolean {
+  return (
+    kind === "postgres" &&
+    values.organizationId !== undefined &&
+    values.email === undefined &&
+    values.inviterUserId === undefined &&
+    values.statuses === undefined
+  );
+}
+
 /** A compiled statement's text and, for each parameter, the request's value it takes or a constant. */
 interface Template {
   sql: string;
@@ -62,8 +83,11 @@ export class ListStatements {
   ) {}
 
   /** The page's rows, newest first: `limit` of them after `after`. */
-  rows(values: ListValues): PlainQuery {
-    return fill(this.template("rows", `rows${shape(values)}${values.after ? "|after" : ""}`, values), values);
+  rows(values: ListValues): RowsStatement {
+    const onePlan = hasOnePlan(this.kind, values);
+    // A statement with its limit in its text is a shape for each limit.
+    const key = `rows${shape(values)}${values.after ? "|after" : ""}${onePlan ? `|${values.limit}` : ""}`;
+    return { ...fill(this.template("rows", key, values, onePlan), values), onePlan };
   }
 
   /** The number of invitations the filter matches, as one row `{n}`. */
@@ -71,10 +95,10 @@ export class ListStatements {
     return fill(this.template("count", `count${shape(values)}`, values), values);
   }
 
-  private template(statement: "rows" | "count", key: string, values: ListValues): Template {
+  private template(statement: "rows" | "count", key: string, values: ListValues, limitInText = false): Template {
     let template = this.templates.get(key);
     if (template === undefined) {
-      template = toTemplate(this.compile(statement, marked(values)));
+      template = toTemplate(this.compile(statement, marked(values, limitInText), limitInText));
       // Shapes are few (filters present or not, a handful of statuses), but a caller choosing
       // status lists could make many: the cache stays bounded whatever it is sent.
       if (this.templates.size >= 256) this.templates.clear();
@@ -83,7 +107,7 @@ export class ListStatements {
     return template;
   }
 
-  private compile(statement: "rows" | "count", marked: MarkedValues): PlainQuery {
+  private compile(statement: "rows" | "count", marked: MarkedValues, limitInText: boolean): PlainQuery {
     if (statement === "count") return countInvitationsQuery(this.db, marked.tenantId, marked, marked.now).compile();
     const cursor = marked.after ? encodeCursor(marked.after.createdAt, marked.after.id) : undefined;
     return invitationDocumentsQuery(
@@ -91,7 +115,7 @@ export class ListStatements {
       this.kind,
       marked.tenantId,
       marked,
-      { limit: marked.limit, cursor },
+      { limit: marked.limit, cursor, limitInText },
       this.layout,
       this.headBy,
       marked.now,
@@ -106,8 +130,8 @@ function shape(values: ListValues): string {
   return `|${values.organizationId === undefined ? "" : "o"}${values.email === undefined ? "" : "e"}${values.inviterUserId === undefined ? "" : "i"}|${values.statuses === undefined ? "-" : values.statuses.join(",")}`;
 }
 
-/** The values of a request of this shape, each replaced by its mark. */
-function marked(values: ListValues): MarkedValues {
+/** The values of a request of this shape, each replaced by its mark (the limit too, unless it goes in the text). */
+function marked(values: ListValues, limitInText: boolean): MarkedValues {
   return {
     tenantId: MARKS.tenantId as string,
     organizationId: values.organizationId === undefined ? undefined : (MARKS.organizationId as string),
@@ -115,7 +139,7 @@ function marked(values: ListValues): MarkedValues {
     inviterUserId: values.inviterUserId === undefined ? undefined : (MARKS.inviterUserId as string),
     statuses: values.statuses === undefined ? undefined : [...values.statuses],
     now: MARKS.now as number,
-    limit: MARKS.limit as number,
+    limit: limitInText ? values.limit : (MARKS.limit as number),
     after: values.after ? { createdAt: MARKS.afterCreatedAt as number, id: MARKS.afterId as string } : undefined,
   };
 }

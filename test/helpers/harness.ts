@@ -64,6 +64,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     redisUrl: undefined,
     logLevel: "silent",
     listThreads: 1,
+    listConnections: 1,
     ...overrides,
   };
 }

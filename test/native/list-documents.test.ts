@@ -109,10 +109,12 @@ describe.each(databaseKinds)("native list pages written by the database (%s)", (
     } while (cursor);
     expect(seen.size).toBe(8);
     if (kind === "postgres") {
-      // Written from the rows as PostgreSQL sent them (ADR 0027), not from the driver's strings.
-      const stats = ctx.usher.database.pool?.rawStats;
-      expect(stats?.raw).toBeGreaterThan(0);
-      expect(stats?.text).toBe(0);
+      // Written from the rows as PostgreSQL sent them (ADR 0027), not from the driver's strings;
+      // an organization's pages on the pipelined connections (ADR 0033).
+      const { pool, listReads } = ctx.usher.database;
+      expect(listReads?.rawStats.raw).toBeGreaterThan(0);
+      expect(listReads?.rawStats.text).toBe(0);
+      expect(pool?.rawStats.text).toBe(0);
     }
 
     for (const status of ["pending", "accepted", "declined", "revoked", "expired"]) {

@@ -7,7 +7,7 @@ import type { DatabaseKind, Db } from "../../src/db/database.js";
 import type { InvitationStatus } from "../../src/db/schema.js";
 import { invitationDocument } from "../../src/http/native/schemas.js";
 import { countInvitationsQuery, invitationDocumentsQuery } from "../../src/invitations/invitation-queries.js";
-import { ListStatements, type ListValues } from "../../src/invitations/list-statements.js";
+import { hasOnePlan, ListStatements, type ListValues } from "../../src/invitations/list-statements.js";
 
 /** Compiles only: PostgreSQL's compiler with a driver that never connects, SQLite's in memory. */
 const sqlite = new SQLite(":memory:");
@@ -62,13 +62,13 @@ describe("list statements", () => {
             kind,
             v.tenantId,
             filter,
-            { limit: v.limit, cursor },
+            { limit: v.limit, cursor, limitInText: hasOnePlan(kind, v) },
             invitationDocument,
             headBy,
             v.now,
           ).compile();
           const count = countInvitationsQuery(db, v.tenantId, filter, v.now).compile();
-          expect(statements.rows(v)).toEqual({ sql: rows.sql, parameters: rows.parameters });
+          expect(statements.rows(v)).toEqual({ sql: rows.sql, parameters: rows.parameters, onePlan: hasOnePlan(kind, v) });
           expect(statements.count(v)).toEqual({ sql: count.sql, parameters: count.parameters });
         }),
         { numRuns: 2000 },
@@ -84,5 +84,32 @@ describe("list statements", () => {
     expect(second.sql).toBe(first.sql);
     expect(first.parameters).toEqual(["ten_a", "org_a", 51]);
     expect(second.parameters).toEqual(["ten_b", "org_b", 11]);
+  });
+
+  it("keep one plan on PostgreSQL only for an organization's pages with no other filter, their limit in the text (ADR 0033)", () => {
+    const [, db] = engines[1] as [DatabaseKind, Db];
+    const statements = new ListStatements(db, "postgres", invitationDocument, "node");
+    const after = { createdAt: 5, id: "inv_a" };
+    const page = statements.rows({ tenantId: "ten_a", organizationId: "org_a", now: 1, limit: 51, after });
+    expect(page.onePlan).toBe(true);
+    expect(page.sql).toMatch(/ limit 51$/);
+    expect(page.parameters).toEqual(["ten_a", "org_a", 5, "inv_a"]);
+    const shorter = statements.rows({ tenantId: "ten_a", organizationId: "org_a", now: 1, limit: 11, after });
+    expect(shorter.sql).toMatch(/ limit 11$/);
+    for (const other of [
+      { organizationId: "org_a", statuses: ["pending"] as InvitationStatus[] },
+      { organizationId: "org_a", email: "a@example.com" },
+      { organizationId: "org_a", inviterUserId: "usr_a" },
+      {},
+    ]) {
+      const rows = statements.rows({ tenantId: "ten_a", now: 1, limit: 51, ...other });
+      expect(rows.onePlan, JSON.stringify(other)).toBe(false);
+      expect(rows.sql).toMatch(/ limit \$\d+$/);
+    }
+    const [kind, sqliteDb] = engines[0] as [DatabaseKind, Db];
+    expect(
+      new ListStatements(sqliteDb, kind, invitationDocument, "database").rows({ tenantId: "t", organizationId: "o", now: 1, limit: 5 })
+        .onePlan,
+    ).toBe(false);
   });
 });

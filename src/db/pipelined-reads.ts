@@ -1,0 +1,127 @@
+import type pg from "pg";
+import { isStalePlan, StatementNames } from "./postgres-pool.js";
+import { DescribedColumns, type RawRowStats, RawRowsClient, RawRowsQuery, type RowFields } from "./raw-rows.js";
+
+export interface PipelinedReadsOptions {
+  /** How each connection is made: the server, its timeouts, its settings. */
+  connection: pg.ClientConfig;
+  /** Connections at most; each is opened when the others all have statements in flight. */
+  count: number;
+  /** Told about a connection the server dropped; its statements in flight fail with the error. */
+  onError?: (error: Error) => void;
+}
+
+interface Connection {
+  client: RawRowsClient;
+  ready: Promise<unknown>;
+  inFlight: number;
+}
+
+/**
+ * Reads sent down a few long-lived connections without waiting for the statement before to be
+ * answered (the driver's pipeline mode), their rows handed over as they arrive (raw-rows.ts).
+ * A pooled connection sends its next statement only once the last is answered, so PostgreSQL's
+ * process goes to sleep after every statement and is woken by the next: on this kind of
+ * machine the wake-up was the largest single cost of sending a list page's statement. Here the
+ * next statements are already waiting when one ends. Each statement has its own Sync, so a
+ * failed one fails alone. Only single statements outside any transaction belong here (ADR 0033).
+ */
+export class PipelinedReads {
+  /** Rows read as bytes and as strings, and statements run without a Describe. */
+  readonly rawStats: RawRowStats = { raw: 0, text: 0, undescribed: 0 };
+  private readonly names = new StatementNames();
+  private readonly described = new DescribedColumns();
+  private readonly connections: Connection[] = [];
+  private closed = false;
+
+  constructor(private readonly options: PipelinedReadsOptions) {}
+
+  /** As `ArrayRowPool.eachRow`: `text` run once, its rows given to `onRow` as they arrive. */
+  async eachRow(
+    text: string,
+    values: ReadonlyArray<unknown>,
+    onColumns: (names: readonly string[], types: readonly number[]) => void,
+    onRow: (row: RowFields) => void,
+  ): Promise<void> {
+    const connection = this.pick();
+    connection.inFlight += 1;
+    try {
+      await connection.ready;
+      const name = this.names.for(text);
+      try {
+        await this.run(connection.client, text, values, name, onColumns, onRow);
+      } catch (error) {
+        // A stale plan fails before any row: named anew, it is prepared again (postgres-pool.ts).
+        const renewed = name === undefined || !isStalePlan(error) ? undefined : this.names.renew(text);
+        if (renewed === undefined) throw error;
+        await this.run(connection.client, text, values, renewed, onColumns, onRow);
+      }
+    } finally {
+      connection.inFlight -= 1;
+    }
+  }
+
+  /** Connections open now (tests). */
+  get open(): number {
+    return this.connections.length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const ending = this.connections.splice(0).map((connection) => connection.client.end().catch(() => undefined));
+    await Promise.all(ending);
+  }
+
+  private run(
+    client: RawRowsClient,
+    text: string,
+    values: ReadonlyArray<unknown>,
+    name: string | undefined,
+    onColumns: (names: readonly string[], types: readonly number[]) => void,
+    onRow: (row: RowFields) => void,
+  ): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const config = { text, values: [...values], ...(name !== undefined && { name }) };
+      const query = new RawRowsQuery(config, onColumns, onRow, this.rawStats, this.described);
+      (query as unknown as { callback: (error?: Error) => void }).callback = (error) => (error ? reject(error) : resolve());
+      client.query(query);
+    });
+  }
+
+  /** The connection with the fewest statements in flight; a new one while all are busy and fewer than the most are open. */
+  private pick(): Connection {
+    // The driver's own words, which the error handler reads as the database being out of reach.
+    if (this.closed) throw new Error("Client was closed and is not queryable");
+    let best: Connection | undefined;
+    for (const connection of this.connections) if (best === undefined || connection.inFlight < best.inFlight) best = connection;
+    if (best !== undefined && (best.inFlight === 0 || this.connections.length >= this.options.count)) return best;
+    return this.connect();
+  }
+
+  private connect(): Connection {
+    const client = new RawRowsClient({ ...this.options.connection, pipeline: true });
+    let dropped = false;
+    const drop = (error?: Error) => {
+      if (dropped) return;
+      dropped = true;
+      const at = this.connections.indexOf(connection);
+      if (at >= 0) this.connections.splice(at, 1);
+      if (error !== undefined) this.options.onError?.(error);
+    };
+    const connection: Connection = {
+      client,
+      // A connection that cannot be made fails the statements waiting for it, and the next
+      // statement tries a new one.
+      ready: client.connect().catch((error: unknown) => {
+        drop();
+        throw error;
+      }),
+      inFlight: 0,
+    };
+    // Unheard, an `error` event would end the process; the statements in flight fail with it.
+    client.on("error", (error) => drop(error));
+    client.on("end", () => drop());
+    this.connections.push(connection);
+    return connection;
+  }
+}
