@@ -167,7 +167,10 @@ export class RawRowsQuery extends pg.Query {
     private readonly stats: RawRowStats,
     private readonly described?: DescribedColumns,
   ) {
-    super(config);
+    // The text and values rather than the config: the driver copies a config object through its
+    // property descriptors, a noticeable part of sending a list page's statement.
+    super(config.text, config.values);
+    if (config.name !== undefined) (this as { name?: string }).name = config.name;
     this.raw = new RawFields();
     // The driver declares `submit` a property; it answers an error the client reports.
     const submit = pg.Query.prototype.submit as unknown as (this: pg.Query, connection: pg.Connection) => Error | null;
