@@ -1,6 +1,14 @@
 import type pg from "pg";
 import { isStalePlan, StatementNames } from "./postgres-pool.js";
-import { DescribedColumns, type RawRowStats, RawRowsClient, RawRowsQuery, type RowFields } from "./raw-rows.js";
+import {
+  DescribedColumns,
+  type OnColumns,
+  type RawRowStats,
+  RawRowsClient,
+  RawRowsQuery,
+  type RowFields,
+  type RowsAsTheyArrive,
+} from "./raw-rows.js";
 
 export interface PipelinedReadsOptions {
   /** How each connection is made: the server, its timeouts, its settings. */
@@ -26,7 +34,7 @@ interface Connection {
  * next statements are already waiting when one ends. Each statement has its own Sync, so a
  * failed one fails alone. Only single statements outside any transaction belong here (ADR 0033).
  */
-export class PipelinedReads {
+export class PipelinedReads implements RowsAsTheyArrive {
   /** Rows read as bytes and as strings, and statements run without a Describe. */
   readonly rawStats: RawRowStats = { raw: 0, text: 0, undescribed: 0 };
   private readonly names = new StatementNames();
@@ -36,13 +44,7 @@ export class PipelinedReads {
 
   constructor(private readonly options: PipelinedReadsOptions) {}
 
-  /** As `ArrayRowPool.eachRow`: `text` run once, its rows given to `onRow` as they arrive. */
-  async eachRow(
-    text: string,
-    values: ReadonlyArray<unknown>,
-    onColumns: (names: readonly string[], types: readonly number[]) => void,
-    onRow: (row: RowFields) => void,
-  ): Promise<void> {
+  async eachRow(text: string, values: ReadonlyArray<unknown>, onColumns: OnColumns, onRow: (row: RowFields) => void): Promise<void> {
     const connection = this.pick();
     connection.inFlight += 1;
     try {
@@ -77,7 +79,7 @@ export class PipelinedReads {
     text: string,
     values: ReadonlyArray<unknown>,
     name: string | undefined,
-    onColumns: (names: readonly string[], types: readonly number[]) => void,
+    onColumns: OnColumns,
     onRow: (row: RowFields) => void,
   ): Promise<void> {
     return new Promise<void>((resolve, reject) => {

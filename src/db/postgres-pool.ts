@@ -1,6 +1,6 @@
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
 import type pg from "pg";
-import { DescribedColumns, type RawRowStats, RawRowsQuery, type RowFields } from "./raw-rows.js";
+import { DescribedColumns, type OnColumns, type RawRowStats, RawRowsQuery, type RowFields, type RowsAsTheyArrive } from "./raw-rows.js";
 import { RowBuilders } from "./rows.js";
 
 /**
@@ -66,7 +66,7 @@ export function isStalePlan(error: unknown): boolean {
  * a function made once per column list (see rows.ts): a page of 50 invitations is a few
  * thousand values, and pg's own row objects are built key by key.
  */
-export class ArrayRowPool implements PostgresPool {
+export class ArrayRowPool implements PostgresPool, RowsAsTheyArrive {
   private readonly builders = new RowBuilders();
   private readonly names: StatementNames;
   private readonly onError: (error: Error) => void;
@@ -102,12 +102,7 @@ export class ArrayRowPool implements PostgresPool {
    * Runs `text` outside any transaction with its rows handed to `onRow` as they arrive, read
    * where they are (raw-rows.ts) on a client of the raw-rows pool; none is kept.
    */
-  async eachRow(
-    text: string,
-    values: ReadonlyArray<unknown>,
-    onColumns: (names: readonly string[], types: readonly number[]) => void,
-    onRow: (row: RowFields) => void,
-  ): Promise<void> {
+  async eachRow(text: string, values: ReadonlyArray<unknown>, onColumns: OnColumns, onRow: (row: RowFields) => void): Promise<void> {
     const client = (await this.connect()) as ArrayRowClient;
     try {
       await client.eachRow(text, values, onColumns, onRow, this.rawStats, this.described);
@@ -164,7 +159,7 @@ class ArrayRowClient implements PostgresPoolClient {
   async eachRow(
     text: string,
     values: ReadonlyArray<unknown>,
-    onColumns: (names: readonly string[], types: readonly number[]) => void,
+    onColumns: OnColumns,
     onRow: (row: RowFields) => void,
     stats: RawRowStats,
     described: DescribedColumns,

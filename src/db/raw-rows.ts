@@ -9,6 +9,17 @@ import pg from "pg";
  * other query is read as the driver always reads it.
  */
 
+/** Told a statement's result columns, their names and PostgreSQL type OIDs, before its first row. */
+export type OnColumns = (names: readonly string[], types: readonly number[]) => void;
+
+/**
+ * Where a statement's rows are read as they arrive: the pool (`ArrayRowPool`) or pipelined
+ * connections (`PipelinedReads`). `text` runs once outside any transaction; no row is kept.
+ */
+export interface RowsAsTheyArrive {
+  eachRow(text: string, values: ReadonlyArray<unknown>, onColumns: OnColumns, onRow: (row: RowFields) => void): Promise<void>;
+}
+
 /** A row's fields, read from its bytes or, where the driver decoded them, from its strings. */
 export interface RowFields {
   isNull(i: number): boolean;
@@ -162,7 +173,7 @@ export class RawRowsQuery extends pg.Query {
 
   constructor(
     private readonly config: { text: string; values: unknown[]; name?: string },
-    private readonly onColumns: (names: readonly string[], types: readonly number[]) => void,
+    private readonly onColumns: OnColumns,
     private readonly onRow: (row: RowFields) => void,
     private readonly stats: RawRowStats,
     private readonly described?: DescribedColumns,

@@ -9,8 +9,7 @@ import type { Page } from "../core/pagination.js";
 import { decodeCursor, encodeCursor } from "../core/pagination.js";
 import type { DatabaseKind, Db } from "../db/database.js";
 import { GroupCommit } from "../db/group-commit.js";
-import type { ArrayRowPool } from "../db/postgres-pool.js";
-import type { RowFields } from "../db/raw-rows.js";
+import type { RowFields, RowsAsTheyArrive } from "../db/raw-rows.js";
 import type { CapturedMail } from "../email/captured-mail.js";
 import type { Outbox } from "../email/outbox.js";
 import type { Actor, EventService } from "../events/event-service.js";
@@ -65,12 +64,12 @@ export interface InvitationServiceDeps {
   /** SQLite's list threads (ADR 0014); without them list pages are written on the event loop. */
   listThreads?: ListThreads;
   /** PostgreSQL: a query's rows read as they arrive, which list pages are written from (ADR 0027). */
-  rowsAsTheyArrive?: Pick<ArrayRowPool, "eachRow">;
+  rowsAsTheyArrive?: RowsAsTheyArrive;
   /**
    * PostgreSQL: the same, on connections that pipeline and keep generic plans, for the list
    * statements that have one plan for every value (ADR 0033).
    */
-  listReads?: Pick<ArrayRowPool, "eachRow">;
+  listReads?: RowsAsTheyArrive;
 }
 
 const HOUR_MS = 3_600_000;
@@ -317,7 +316,7 @@ export class InvitationService {
   }
 
   /** A PostgreSQL list page, written row by row as its rows arrive (ADR 0027). */
-  private async writeAsRowsArrive(arriving: Pick<ArrayRowPool, "eachRow">, job: ListPageJob, layout: InvitationDocument): Promise<Buffer> {
+  private async writeAsRowsArrive(arriving: RowsAsTheyArrive, job: ListPageJob, layout: InvitationDocument): Promise<Buffer> {
     const { rows, count, view } = job;
     const out = new PageBytes(this.pageMemories.take());
     const page = new ListPageWriter(out, layout.tail, this.deps.box, view);

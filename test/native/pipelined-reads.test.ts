@@ -122,6 +122,22 @@ describe.runIf(TEST_DATABASE_URL)("pipelined reads (postgres)", () => {
     expect(reads.open).toBe(1);
   });
 
+  it("cancels a statement past the statement timeout as the database being out of reach, and runs the next", async () => {
+    const timed = new PipelinedReads({ connection: { connectionString: database.url, statement_timeout: 100 }, count: 1 });
+    try {
+      const [slow, next] = await Promise.allSettled([
+        readAll(timed, "select 1 from pg_sleep(2)", [], first),
+        readAll(timed, "select 2", [], first),
+      ]);
+      expect(slow).toMatchObject({ status: "rejected", reason: { code: "57014" } });
+      expect(isDatabaseUnavailable((slow as PromiseRejectedResult).reason)).toBe(true);
+      expect(next).toEqual({ status: "fulfilled", value: [2] });
+      expect(timed.open).toBe(1);
+    } finally {
+      await timed.close();
+    }
+  });
+
   it("reads every row as bytes, never as the driver's strings", () => {
     expect(reads.rawStats.raw).toBeGreaterThan(10);
     expect(reads.rawStats.text).toBe(0);
