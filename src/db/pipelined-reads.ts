@@ -1,14 +1,6 @@
 import type pg from "pg";
-import { isStalePlan, StatementNames } from "./postgres-pool.js";
-import {
-  DescribedColumns,
-  type OnColumns,
-  type RawRowStats,
-  RawRowsClient,
-  RawRowsQuery,
-  type RowFields,
-  type RowsAsTheyArrive,
-} from "./raw-rows.js";
+import { eachRawRow, StatementNames } from "./postgres-pool.js";
+import { DescribedColumns, type OnColumns, type RawRowStats, RawRowsClient, type RowFields, type RowsAsTheyArrive } from "./raw-rows.js";
 
 export interface PipelinedReadsOptions {
   /** How each connection is made: the server, its timeouts, its settings. */
@@ -49,15 +41,7 @@ export class PipelinedReads implements RowsAsTheyArrive {
     connection.inFlight += 1;
     try {
       await connection.ready;
-      const name = this.names.for(text);
-      try {
-        await this.run(connection.client, text, values, name, onColumns, onRow);
-      } catch (error) {
-        // A stale plan fails before any row: named anew, it is prepared again (postgres-pool.ts).
-        const renewed = name === undefined || !isStalePlan(error) ? undefined : this.names.renew(text);
-        if (renewed === undefined) throw error;
-        await this.run(connection.client, text, values, renewed, onColumns, onRow);
-      }
+      await eachRawRow(connection.client, this.names, text, values, { onColumns, onRow, stats: this.rawStats, described: this.described });
     } finally {
       connection.inFlight -= 1;
     }
@@ -72,22 +56,6 @@ export class PipelinedReads implements RowsAsTheyArrive {
     this.closed = true;
     const ending = this.connections.splice(0).map((connection) => connection.client.end().catch(() => undefined));
     await Promise.all(ending);
-  }
-
-  private run(
-    client: RawRowsClient,
-    text: string,
-    values: ReadonlyArray<unknown>,
-    name: string | undefined,
-    onColumns: OnColumns,
-    onRow: (row: RowFields) => void,
-  ): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const config = { text, values: [...values], ...(name !== undefined && { name }) };
-      const query = new RawRowsQuery(config, onColumns, onRow, this.rawStats, this.described);
-      (query as unknown as { callback: (error?: Error) => void }).callback = (error) => (error ? reject(error) : resolve());
-      client.query(query);
-    });
   }
 
   /** The connection with the fewest statements in flight; a new one while all are busy and fewer than the most are open. */

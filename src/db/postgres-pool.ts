@@ -56,9 +56,47 @@ export class StatementNames {
 }
 
 /** PostgreSQL's answer to a prepared statement whose result columns changed since it was prepared. */
-export function isStalePlan(error: unknown): boolean {
+function isStalePlan(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
   return code === "0A000" && typeof message === "string" && message.includes("cached plan must not change result type");
+}
+
+/** What a `RawRowsQuery` is given besides its statement: where its columns and rows go, and its counts. */
+export interface RawRowsReading {
+  onColumns: OnColumns;
+  onRow: (row: RowFields) => void;
+  stats: RawRowStats;
+  described: DescribedColumns;
+}
+
+/**
+ * Runs `text` on `client` as a `RawRowsQuery`, named by `names` once it runs often. A named
+ * statement whose plan PostgreSQL refused as stale fails before any row: it is named anew and
+ * run once more, where `mayRetry` says the connection can (outside a transaction).
+ */
+export async function eachRawRow(
+  client: pg.ClientBase,
+  names: StatementNames,
+  text: string,
+  values: ReadonlyArray<unknown>,
+  reading: RawRowsReading,
+  mayRetry: () => boolean = () => true,
+): Promise<void> {
+  const run = (name: string | undefined) =>
+    new Promise<void>((resolve, reject) => {
+      const config = { text, values: [...values], ...(name !== undefined && { name }) };
+      const query = new RawRowsQuery(config, reading.onColumns, reading.onRow, reading.stats, reading.described);
+      (query as unknown as { callback: (error?: Error) => void }).callback = (error) => (error ? reject(error) : resolve());
+      client.query(query);
+    });
+  const name = names.for(text);
+  try {
+    await run(name);
+  } catch (error) {
+    const renewed = name === undefined || !isStalePlan(error) ? undefined : names.renew(text);
+    if (renewed === undefined || !mayRetry()) throw error;
+    await run(renewed);
+  }
 }
 
 /**
@@ -105,7 +143,7 @@ export class ArrayRowPool implements PostgresPool, RowsAsTheyArrive {
   async eachRow(text: string, values: ReadonlyArray<unknown>, onColumns: OnColumns, onRow: (row: RowFields) => void): Promise<void> {
     const client = (await this.connect()) as ArrayRowClient;
     try {
-      await client.eachRow(text, values, onColumns, onRow, this.rawStats, this.described);
+      await client.eachRow(text, values, { onColumns, onRow, stats: this.rawStats, described: this.described });
     } finally {
       client.release();
     }
@@ -156,31 +194,9 @@ class ArrayRowClient implements PostgresPoolClient {
     };
   }
 
-  async eachRow(
-    text: string,
-    values: ReadonlyArray<unknown>,
-    onColumns: OnColumns,
-    onRow: (row: RowFields) => void,
-    stats: RawRowStats,
-    described: DescribedColumns,
-  ): Promise<void> {
-    const run = (name: string | undefined) =>
-      new Promise<void>((resolve, reject) => {
-        const config = { text, values: [...values], ...(name !== undefined && { name }) };
-        const query = new RawRowsQuery(config, onColumns, onRow, stats, described);
-        (query as unknown as { callback: (error?: Error) => void }).callback = (error) => (error ? reject(error) : resolve());
-        this.client.query(query);
-      });
-    const name = this.names.for(text);
-    try {
-      await run(name);
-    } catch (error) {
-      // A stale plan fails before any row: named anew, it is prepared again (see `arrays`).
-      if (name === undefined || !isStalePlan(error)) throw error;
-      const renewed = this.names.renew(text);
-      if (this.client.getTransactionStatus() !== "I" || renewed === undefined) throw error;
-      await run(renewed);
-    }
+  eachRow(text: string, values: ReadonlyArray<unknown>, reading: RawRowsReading): Promise<void> {
+    // Inside a transaction a stale plan has aborted it: it fails as any error would (see `arrays`).
+    return eachRawRow(this.client, this.names, text, values, reading, () => this.client.getTransactionStatus() === "I");
   }
 
   release(): void {
