@@ -17,6 +17,35 @@ export function writeIsoTime(target: Uint8Array, at: number, ms: number): number
   rest -= minute * 60_000;
   const second = Math.floor(rest / 1000);
   const milli = rest - second * 1000;
+  // A page's times fall on a few days (created, and expiring some days later): the dates' ten
+  // bytes are kept for eight days, each in the slot of its day number's last three bits.
+  const slot = days & 7;
+  const from = slot * 10;
+  if (datesOf[slot] !== days) {
+    writeDate(dates, from, days);
+    datesOf[slot] = days;
+  }
+  for (let i = 0; i < 10; i++) target[at + i] = dates[from + i] as number;
+  target[at + 10] = 0x54; // T
+  pair(target, at + 11, hour);
+  target[at + 13] = 0x3a; // :
+  pair(target, at + 14, minute);
+  target[at + 16] = 0x3a;
+  pair(target, at + 17, second);
+  target[at + 19] = 0x2e; // .
+  const hundreds = Math.floor(milli / 100);
+  target[at + 20] = ZERO + hundreds;
+  pair(target, at + 21, milli - hundreds * 100);
+  target[at + 23] = 0x5a; // Z
+  return at + 24;
+}
+
+/** The day each slot of `dates` holds, -1 for none. */
+const datesOf = new Int32Array(8).fill(-1);
+const dates = new Uint8Array(80);
+
+/** `YYYY-MM-DD` of the day `days` after 1970-01-01 (0–2,932,896). */
+function writeDate(target: Uint8Array, at: number, days: number): void {
   // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm, proleptic Gregorian).
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
@@ -36,18 +65,6 @@ export function writeIsoTime(target: Uint8Array, at: number, ms: number): number
   pair(target, at + 5, month);
   target[at + 7] = 0x2d;
   pair(target, at + 8, day);
-  target[at + 10] = 0x54; // T
-  pair(target, at + 11, hour);
-  target[at + 13] = 0x3a; // :
-  pair(target, at + 14, minute);
-  target[at + 16] = 0x3a;
-  pair(target, at + 17, second);
-  target[at + 19] = 0x2e; // .
-  const hundreds = Math.floor(milli / 100);
-  target[at + 20] = ZERO + hundreds;
-  pair(target, at + 21, milli - hundreds * 100);
-  target[at + 23] = 0x5a; // Z
-  return at + 24;
 }
 
 /** The two ASCII digits of 0–99, for each of them in turn. */

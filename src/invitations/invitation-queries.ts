@@ -332,13 +332,26 @@ export async function listInvitations(
   return (page.offset ? query.offset(page.offset) : query).execute();
 }
 
-/** A list row: the database's part of its document and what Node adds to it. */
+/**
+ * A list row: the database's part of its document and what Node adds to it. A row read from its
+ * fields as they arrive (PostgreSQL) leaves its id and token cipher in the fields, where the
+ * page reads them only when it needs them (`FIELD_COLUMNS`).
+ */
 export type InvitationDocumentRow = DocumentRow &
-  Pick<InvitationRow, "id" | "created_at" | "status" | "expires_at" | "token_cipher" | "accept_url">;
+  Pick<InvitationRow, "created_at" | "status" | "expires_at" | "accept_url"> &
+  Partial<Pick<InvitationRow, "id" | "token_cipher">>;
 
 const DOCUMENT_ROW_COLUMNS = ["id", "created_at", "status", "expires_at", "token_cipher", "accept_url"] as const;
 
+/**
+ * Columns that a row read from its fields does not turn into values: the id, which only the
+ * page's last entry needs (for the cursor), and the token cipher, which the page looks up by
+ * its bytes (`SecretBox.decryptCachedBytes`), only for pending invitations.
+ */
+const FIELD_COLUMNS: ReadonlySet<string> = new Set(["id", "token_cipher"]);
+
 const rowValues = new WeakMap<InvitationDocument, ReadonlySet<string>>();
+const fieldValues = new WeakMap<InvitationDocument, ReadonlySet<string>>();
 
 /** The columns of a list row that Node reads as values: its own and the layout's times. */
 export function documentRowValues(layout: InvitationDocument): ReadonlySet<string> {
@@ -346,6 +359,16 @@ export function documentRowValues(layout: InvitationDocument): ReadonlySet<strin
   if (values === undefined) {
     values = new Set<string>([...DOCUMENT_ROW_COLUMNS, ...layout.timeColumns]);
     rowValues.set(layout, values);
+  }
+  return values;
+}
+
+/** `documentRowValues` but `FIELD_COLUMNS`: what a row read from its fields makes values of. */
+export function fieldRowValues(layout: InvitationDocument): ReadonlySet<string> {
+  let values = fieldValues.get(layout);
+  if (values === undefined) {
+    values = new Set([...documentRowValues(layout)].filter((column) => !FIELD_COLUMNS.has(column)));
+    fieldValues.set(layout, values);
   }
   return values;
 }

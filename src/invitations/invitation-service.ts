@@ -327,8 +327,9 @@ export class InvitationService {
         rows.sql,
         rows.parameters,
         (columns, types) => {
-          read = documentRowReader(columns, q.documentRowValues(layout));
+          read = documentRowReader(columns, q.fieldRowValues(layout));
           head = layout.head(columns, types);
+          page.columns(columns);
         },
         (fields) => page.row((read as NonNullable<typeof read>)(fields, head as DocumentHead)),
       ),

@@ -1,5 +1,6 @@
 import type { SecretBox } from "../core/crypto.js";
 import { encodeCursor } from "../core/pagination.js";
+import type { RowFields } from "../db/raw-rows.js";
 import { type DocumentTail, JSON_SAFE } from "./document-tail.js";
 import { acceptLinkPrefix, buildAcceptLink, effectiveStatus } from "./invitation.js";
 import type { InvitationDocumentRow } from "./invitation-queries.js";
@@ -43,6 +44,9 @@ const CLOSE = 0x7d;
 export class ListPageWriter {
   private count = 0;
   private cursor: string | undefined;
+  /** Where the token cipher and the id are in a row's fields, for rows read from them (`columns`). */
+  private tokenColumn = -1;
+  private idColumn = -1;
 
   constructor(
     private readonly out: PageBytes,
@@ -51,6 +55,15 @@ export class ListPageWriter {
     private readonly view: ListPageView,
   ) {
     out.ascii(DATA);
+  }
+
+  /**
+   * Told the statement's columns, when rows come with their fields and without the values of
+   * `fieldRowValues` (PostgreSQL): the token cipher and the id are then read from the fields.
+   */
+  columns(columns: readonly string[]): void {
+    this.tokenColumn = columns.indexOf("token_cipher");
+    this.idColumn = columns.indexOf("id");
   }
 
   row(row: InvitationDocumentRow): void {
@@ -62,7 +75,7 @@ export class ListPageWriter {
     let link: Ascii | string | null = null;
     let linkToken: string | undefined;
     if (status === "pending") {
-      const token = this.box.decryptCached(row.token_cipher);
+      const token = this.tokenOf(row);
       const base = row.accept_url ?? view.defaultAcceptBase;
       const prefix = acceptLinkPrefix(base, token);
       if (prefix !== null) {
@@ -72,7 +85,18 @@ export class ListPageWriter {
     }
     if (index > 0) out.byte(COMMA);
     this.tail.write(out, row, status, link, linkToken);
-    if (index === view.limit - 1) this.cursor = encodeCursor(row.created_at, row.id);
+    if (index === view.limit - 1) this.cursor = encodeCursor(row.created_at, this.idOf(row));
+  }
+
+  private tokenOf(row: InvitationDocumentRow): string {
+    const column = this.tokenColumn;
+    if (column < 0) return this.box.decryptCached(row.token_cipher as string);
+    const fields = row.fields as RowFields;
+    return this.box.decryptCachedBytes(fields.buffer, fields.start(column), fields.end(column));
+  }
+
+  private idOf(row: InvitationDocumentRow): string {
+    return this.idColumn < 0 ? (row.id as string) : (row.fields as RowFields).ascii(this.idColumn);
   }
 
   end(total: number | undefined): void {

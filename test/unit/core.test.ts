@@ -38,6 +38,51 @@ describe("tokens and secrets", () => {
     expect(() => new SecretBox("another-secret").decrypt(sealed)).toThrow();
   });
 
+  it("opens sealed values through its cache, given as text or as bytes within a larger buffer", () => {
+    const cached = new SecretBox("unit-test-secret");
+    // Sealed by another box: the first opening decrypts, the next ones come from the cache.
+    const tokens = Array.from({ length: 300 }, newToken);
+    const sealed = tokens.map((token) => box.seal(token));
+    const bytesOf = (value: string) => {
+      const buffer = Buffer.from(`xx${value}yy`, "latin1");
+      return [buffer, 2, 2 + value.length] as const;
+    };
+    for (let round = 0; round < 2; round++) {
+      sealed.forEach((value, i) => {
+        expect(cached.decryptCachedBytes(...bytesOf(value))).toBe(tokens[i]);
+        expect(cached.decryptCached(value)).toBe(tokens[i]);
+      });
+    }
+    // A value it encrypted is found by its bytes, the first time too.
+    const own = cached.encrypt("own-token");
+    expect(cached.decryptCachedBytes(...bytesOf(own))).toBe("own-token");
+  });
+
+  it("answers from its cache only for the same sealed value: another tag or length is decrypted, and refused", () => {
+    const cached = new SecretBox("unit-test-secret");
+    const value = box.seal("token-value");
+    expect(cached.decryptCachedBytes(Buffer.from(value, "latin1"), 0, value.length)).toBe("token-value");
+    const [version, iv, tag = "", body = ""] = value.split(".");
+    // The tag's first character: all six of its bits are the tag's (the last one's are partly padding).
+    const otherTag = [version, iv, `${tag.startsWith("A") ? "B" : "A"}${tag.slice(1)}`, body].join(".");
+    const longer = `${value}AA`;
+    for (const forged of [otherTag, longer]) {
+      expect(() => cached.decryptCachedBytes(Buffer.from(forged, "latin1"), 0, forged.length)).toThrow();
+      expect(() => cached.decryptCached(forged)).toThrow();
+    }
+  });
+
+  it("keeps a bounded cache, and opens every value right after it is emptied", () => {
+    const cached = new SecretBox("unit-test-secret");
+    const tokens = Array.from({ length: 25_000 }, (_, i) => `token-${i}`);
+    const sealed = tokens.map((token) => cached.encrypt(token));
+    for (const i of [0, 1, 19_999, 20_000, 24_999]) {
+      const value = sealed[i] ?? "";
+      expect(cached.decryptCachedBytes(Buffer.from(value, "latin1"), 0, value.length)).toBe(tokens[i]);
+      expect(cached.decryptCached(value)).toBe(tokens[i]);
+    }
+  });
+
   it("hashes lookups deterministically per server key", () => {
     expect(box.lookupHash("abc")).toBe(box.lookupHash("abc"));
     expect(box.lookupHash("abc")).not.toBe(new SecretBox("other").lookupHash("abc"));
@@ -261,6 +306,20 @@ describe("timestamps", () => {
     for (const ms of [0, 951_782_400_000, 951_868_799_999, 4_107_542_399_999, 253_402_300_799_999, 253_402_300_800_000, -1]) {
       expect(isoTime(ms)).toBe(new Date(ms).toISOString());
     }
+  });
+
+  it("formats runs of times a few days apart, whose dates it keeps, like Date#toISOString", () => {
+    const DAY = 86_400_000;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 253_402_300_799_999 - 40 * DAY }),
+        fc.array(fc.integer({ min: 0, max: 40 * DAY }), { minLength: 1, maxLength: 50 }),
+        (base, offsets) => {
+          for (const offset of offsets) expect(isoTime(base + offset)).toBe(new Date(base + offset).toISOString());
+        },
+      ),
+      { numRuns: 2_000 },
+    );
   });
 });
 
