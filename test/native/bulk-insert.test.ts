@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import fc from "fast-check";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { combineInserts, type InsertSpec, insertRows } from "../../src/db/bulk.js";
@@ -121,6 +122,25 @@ describe.each(databaseKinds)("bulk inserts (%s)", (kind) => {
       }
     });
   }
+
+  it("stores any text exactly as long text (property)", async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.option(fc.string({ unit: "grapheme", maxLength: 300 }), { nil: null }), { minLength: 1, maxLength: 20 }),
+        async (bodies) => {
+          const prefix = `ap${run++}-`;
+          const rows = bodies.map((body, i) => [`${prefix}${i}`, body === null ? null : body.replaceAll("\u0000", ""), i]);
+          await insertRows(handle.db, handle.kind, LONG_TEXT_SPEC, rows);
+          const stored = await sql<{ id: string; body: string | null }>`
+          select id, body from bulk_text where id like ${`${prefix}%`}`.execute(handle.db);
+          const byId = new Map(stored.rows.map((r) => [r.id, r.body]));
+          for (const [id, body] of rows) expect(byId.get(id as string)).toBe(body);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
 
   it("holds inserts until the end of combineInserts and writes them in one statement", async () => {
     const count = async (like: string) =>
