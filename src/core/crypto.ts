@@ -41,7 +41,7 @@ export class SecretBox {
     return `v1.${iv.toString("base64url")}.${cipher.getAuthTag().toString("base64url")}.${body.toString("base64url")}`;
   }
 
-  /** Opened values by `sealedKey` of their sealed text; entries with the same key are chained. */
+  /** Opened values by the key of their sealed text (`textKey`); entries with the same key are chained. */
   private readonly opened = new Map<number, Opened>();
   private openedCount = 0;
 
@@ -117,7 +117,8 @@ const KEY_MASK = 0x3fff_ffff;
 /**
  * The cache key of a sealed value: its length and first IV characters, which are random (12
  * bytes from the CSPRNG for every value), so keys spread without reading the whole value. A
- * value too short to be sealed still gets one; an entry is always checked against the whole.
+ * value too short to be sealed still gets one; an entry found under a key is checked against the
+ * value (the whole text, or `sameSealed` for bytes).
  */
 function textKey(sealed: string): number {
   let key = sealed.length;
